@@ -1,0 +1,44 @@
+/** Signing algorithms for access and ID tokens. Symmetric algorithms are never offered. */
+export type SigningAlgorithm = 'RS256' | 'ES256' | 'EdDSA';
+
+/** Which peers' `X-Forwarded-For` is believed: a number of hops, or a list of addresses/CIDRs. */
+export type TrustProxySetting = false | number | readonly string[];
+
+/** Token and code lifetimes, in seconds. A client's own setting wins over these. */
+export interface TokenLifetimes {
+  readonly accessToken: number;
+  readonly refreshToken: number;
+  readonly refreshTokenAbsolute: number;
+  readonly authorizationCode: number;
+}
+
+/** The whole validated configuration, read once at boot from the environment. */
+export interface AppConfig {
+  readonly nodeEnv: 'development' | 'test' | 'production';
+  readonly port: number;
+  readonly demoPort: number;
+  readonly issuer: string;
+  /** `postgres://` URL of a real server, or undefined for the embedded PGlite in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly redisUrl: string | undefined;
+  readonly bootstrapFile: string | undefined;
+  /** Key-encryption key (32 bytes). Undefined in development: generated into `dataDir`. */
+  readonly kek: Buffer | undefined;
+  readonly defaultAudience: string;
+  readonly lifetimes: TokenLifetimes;
+  readonly signingAlgorithm: SigningAlgorithm;
+  readonly demo: {
+    readonly clientId: string;
+    readonly clientSecret: string | undefined;
+    readonly publicUrl: string;
+  };
+  readonly trustProxy: TrustProxySetting;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly audit: {
+    /** Events held in memory while the database is slow or unreachable. */
+    readonly bufferLimit: number;
+    readonly flushIntervalMs: number;
+    readonly retentionDays: number | undefined;
+  };
+}

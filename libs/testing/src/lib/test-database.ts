@@ -47,7 +47,9 @@ export async function createTestDatabase(kind: TestDatabaseKind): Promise<TestDa
     kind,
     url: url.toString(),
     embedded: false,
-    drop: () => withAdminClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+    drop: async () => {
+      await withAdminClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
   };
 }
 

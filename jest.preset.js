@@ -25,4 +25,6 @@ module.exports = {
   moduleNameMapper: require('./jest.paths.js'),
   testTimeout: 60_000,
   passWithNoTests: false,
+  // One JSON summary per project run in tmp/test-results/, summed by .ci/run.
+  reporters: ['default', require('node:path').join(__dirname, 'tools/jest-summary-reporter.cjs')],
 };

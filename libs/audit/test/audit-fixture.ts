@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { AUDIT_ENTITIES, AUDIT_MIGRATIONS, AuditChainWriter, AuditService, type AuditModuleOptions } from '@authkit/audit';
+import { AUDIT_ENTITIES, AUDIT_MIGRATIONS, AuditChainWriter, AuditService, type AuditModuleOptions } from '../src/index';
 import { openTestDataSource, type TestDatabase } from '@authkit/testing';
 
 export const auditSchema = { entities: AUDIT_ENTITIES, migrations: AUDIT_MIGRATIONS };

@@ -4,7 +4,7 @@ import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { databaseOptions } from '@authkit/database';
-import { AuditModule, AuditService, AuditUnavailableError, AuditVerifierService } from '@authkit/audit';
+import { AuditModule, AuditService, AuditUnavailableError, AuditVerifierService } from '../index';
 import { describeEachDatabase, openTestDataSource, TcpProxy } from '@authkit/testing';
 import { auditSchema, auditWriter } from '../../test/audit-fixture';
 

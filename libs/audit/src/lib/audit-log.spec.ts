@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { AuditQueryService, AuditRetentionService, AuditVerifierService, type AuditService } from '@authkit/audit';
+import { AuditQueryService, AuditRetentionService, AuditVerifierService, type AuditService } from '../index';
 import { describeEachDatabase, findSecrets, openTestDataSource } from '@authkit/testing';
 import { auditSchema, auditWriter, secondInstance, tamper } from '../../test/audit-fixture';
 

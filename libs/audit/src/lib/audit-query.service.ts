@@ -69,9 +69,9 @@ function encodeCursor(seq: string): string {
 }
 
 function decodeCursor(cursor: string): string {
-  const match = /^seq:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw invalid('malformed cursor');
-  return match[1]!;
+  const seq = /^seq:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'))?.[1];
+  if (seq === undefined) throw invalid('malformed cursor');
+  return seq;
 }
 
 function validDate(date: Date): Date {

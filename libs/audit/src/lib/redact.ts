@@ -39,7 +39,7 @@ export function isSecretName(name: string): boolean {
   if (words.some((word) => SECRET_WORDS.has(word))) return true;
   if (words.join('') === 'apikey' || words.at(-1) === 'key') return true;
   const codeAt = words.lastIndexOf('code');
-  return codeAt !== -1 && !(codeAt > 0 && HARMLESS_CODE_PREFIXES.has(words[codeAt - 1]!));
+  return codeAt !== -1 && !HARMLESS_CODE_PREFIXES.has(words[codeAt - 1] ?? '');
 }
 
 /**
@@ -47,7 +47,7 @@ export function isSecretName(name: string): boolean {
  * (jsonb refuses it), bounded length, and redacted when it looks like a credential.
  */
 export function cleanString(value: string): string {
-  const clean = value.replace(/\u0000/g, '').toWellFormed().slice(0, MAX_STRING);
+  const clean = value.replaceAll('\u0000', '').toWellFormed().slice(0, MAX_STRING);
   return SECRET_VALUE.some((pattern) => pattern.test(clean)) ? REDACTED : clean;
 }
 

@@ -15,6 +15,8 @@ export interface TokenLifetimes {
 /** The whole validated configuration, read once at boot from the environment. */
 export interface AppConfig {
   readonly nodeEnv: 'development' | 'test' | 'production';
+  /** Address both servers listen on: `localhost` in development, all interfaces in production. */
+  readonly host: string;
   readonly port: number;
   readonly demoPort: number;
   readonly issuer: string;

@@ -56,6 +56,7 @@ const trustProxy = z.string().refine((value) => {
  */
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).optional(),
   PORT: port.default(3000),
   DEMO_PORT: port.default(4200),
   AUTH_ISSUER: issuerUrl.default('http://localhost:3000'),
@@ -90,6 +91,7 @@ export const envSchema = z.object({
  */
 export const EXPECTED_FORM: Readonly<Record<keyof z.input<typeof envSchema>, string>> = {
   NODE_ENV: 'one of development, test, production',
+  HOST: 'a host name or IP address to listen on, e.g. 0.0.0.0',
   PORT: 'a TCP port number (0-65535)',
   DEMO_PORT: 'a TCP port number (0-65535)',
   AUTH_ISSUER: 'an absolute http(s) URL without query, fragment, credentials or trailing slash, e.g. https://auth.example.com',

@@ -45,6 +45,7 @@ function productionProblems(env: Env): string[] {
 function toAppConfig(env: Env): AppConfig {
   return Object.freeze({
     nodeEnv: env.NODE_ENV,
+    host: env.HOST ?? (env.NODE_ENV === 'production' ? '0.0.0.0' : 'localhost'),
     port: env.PORT,
     demoPort: env.DEMO_PORT,
     issuer: env.AUTH_ISSUER,

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { describeEachDatabase, openTestDataSource } from '@authkit/testing';
+import { describeEachDatabase, openTestDataSource } from './test-database';
 
 class CreateProbe1700000000000 implements MigrationInterface {
   name = 'CreateProbe1700000000000';
@@ -11,7 +11,7 @@ class CreateProbe1700000000000 implements MigrationInterface {
   }
 }
 
-describeEachDatabase('databaseOptions', (database) => {
+describeEachDatabase('test databases with databaseOptions', (database) => {
   it('runs migrations at start and records them once', async () => {
     const schema = { entities: [], migrations: [CreateProbe1700000000000] };
     const first = await openTestDataSource(database(), schema);

@@ -1,0 +1,50 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '@authkit/audit';
+import { ConfigModule, type AppConfig } from '@authkit/config';
+import { databaseOptions, type DatabaseLocation } from '@authkit/database';
+import { ObservabilityModule, RequestContext } from '@authkit/observability';
+import { AuditMetrics } from './audit/audit-metrics';
+import { AuditRetentionScheduler } from './audit/audit-retention.scheduler';
+import { AUTH_SERVER_SCHEMA } from './database-schema';
+import { GracefulShutdown } from './graceful-shutdown';
+import { HealthController } from './health/health.controller';
+import type { DestinationStream } from 'pino';
+
+/** Per-process inputs the module cannot read from the environment itself. */
+export interface AuthServerRuntime {
+  readonly config: AppConfig;
+  readonly database: DatabaseLocation;
+  /** Log destination; standard output when omitted. */
+  readonly logDestination?: DestinationStream;
+}
+
+/** The authorization server. */
+@Module({})
+export class AppModule {
+  static forRoot({ config, database, logDestination }: AuthServerRuntime): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        ObservabilityModule.forRoot({
+          service: 'auth-server',
+          logLevel: config.logLevel,
+          trustProxy: config.trustProxy,
+          logDestination,
+        }),
+        TypeOrmModule.forRoot(databaseOptions(database, AUTH_SERVER_SCHEMA)),
+        AuditModule.forRoot({
+          isGlobal: true,
+          bufferLimit: config.audit.bufferLimit,
+          flushIntervalMs: config.audit.flushIntervalMs,
+          context: () => RequestContext.current(),
+        }),
+        TerminusModule.forRoot({ logger: false }),
+      ],
+      controllers: [HealthController],
+      providers: [AuditMetrics, AuditRetentionScheduler, GracefulShutdown],
+    };
+  }
+}

@@ -1,0 +1,29 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { exposeRequestId, fastifyServerOptions } from '@authkit/observability';
+import { AppModule, type AuthServerRuntime } from './app/app.module';
+
+const BODY_LIMIT_BYTES = 64 * 1024; // protocol requests are small; larger bodies get 413
+
+/**
+ * Creates the auth-server application on Fastify (not yet listening). Fastify serves
+ * several times the requests of Express on the same machine (see the README), and the
+ * token endpoint is the hot path.
+ */
+export async function createAuthServer(runtime: AuthServerRuntime): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    ...fastifyServerOptions(runtime.config.trustProxy),
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: 256 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(runtime), adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  exposeRequestId(app.getHttpAdapter().getInstance());
+  app.useLogger(app.get(Logger));
+  return app;
+}

@@ -15,8 +15,9 @@ async function main(): Promise<void> {
   try {
     const app = await createAuthServer({ config, database });
     await app.listen({ port: config.port, host: config.host });
+    const { port } = app.getHttpServer().address() as { port: number };
     process.stdout.write(
-      `${JSON.stringify({ level: 'info', service: 'auth-server', msg: `listening on ${config.issuer}`, port: config.port, database: database.embedded ? 'embedded' : 'postgres' })}\n`,
+      `${JSON.stringify({ level: 'info', service: 'auth-server', msg: 'listening', issuer: config.issuer, host: config.host, port, database: database.embedded ? 'embedded' : 'postgres' })}\n`,
     );
     // app.close() stops accepting, lets in-flight requests finish, then runs the shutdown
     // hooks (the audit buffer is flushed, TypeORM disconnects); the database goes last.

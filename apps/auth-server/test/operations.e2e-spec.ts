@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { AuditQueryService, AuditService } from '@authkit/audit';
 import { databaseOptions } from '@authkit/database';
 import { describeEachDatabase, findSecrets, TcpProxy } from '@authkit/testing';
@@ -62,7 +63,11 @@ describeEachDatabase('auth-server operations', (database) => {
     await fetch(`${server.url}/health?code=${planted[1]}&token=${jwt}`, {
       headers: { authorization: `Bearer ${jwt}`, cookie: `auth_session=${planted[0]}`, 'x-request-id': 'secret-check' },
     });
+    // Errors logged through Nest's Logger, stack included, pass the same scrubbing.
+    new Logger('Probe').error(new Error(`upstream refused ${jwt}`));
+    new Logger('Probe').warn(`client sent Authorization: Bearer ${planted[1]}`);
     expect(server.logs.lines.some((l) => l.includes('secret-check'))).toBe(true);
+    expect(server.logs.lines.some((l) => l.includes('Probe'))).toBe(true);
     expect(findSecrets(server.logs.text(), [jwt, ...planted])).toEqual([]);
   });
 

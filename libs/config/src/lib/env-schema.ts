@@ -59,7 +59,7 @@ export const envSchema = z.object({
   HOST: z.string().min(1).optional(),
   PORT: port.default(3000),
   DEMO_PORT: port.default(4200),
-  AUTH_ISSUER: issuerUrl.default('http://localhost:3000'),
+  AUTH_ISSUER: issuerUrl.optional(),
   DATABASE_URL: urlWithScheme(['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/authkit').optional(),
   DATA_DIR: z.string().min(1).default('.data'),
   REDIS_URL: urlWithScheme(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').optional(),

@@ -31,7 +31,8 @@ describe('loadConfig', () => {
     expect(config.dataDir.endsWith('.data')).toBe(true);
   });
 
-  it('derives the demo public URL from DEMO_PORT', () => {
+  it('derives the default issuer and demo URL from the ports', () => {
+    expect(loadConfig({ PORT: '3001' }).issuer).toBe('http://localhost:3001');
     expect(loadConfig({ DEMO_PORT: '5000' }).demo.publicUrl).toBe('http://localhost:5000');
   });
 

@@ -30,7 +30,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
 function productionProblems(env: Env): string[] {
   const problems: string[] = [];
-  if (!env.AUTH_ISSUER.startsWith('https://')) {
+  if (!env.AUTH_ISSUER?.startsWith('https://')) {
     problems.push('AUTH_ISSUER must be an https:// URL when NODE_ENV=production (RFC 8414 s2; RFC 9700 s2.6)');
   }
   if (!env.AUTH_KEK) {
@@ -48,7 +48,7 @@ function toAppConfig(env: Env): AppConfig {
     host: env.HOST ?? (env.NODE_ENV === 'production' ? '0.0.0.0' : 'localhost'),
     port: env.PORT,
     demoPort: env.DEMO_PORT,
-    issuer: env.AUTH_ISSUER,
+    issuer: env.AUTH_ISSUER ?? `http://localhost:${env.PORT}`,
     databaseUrl: env.DATABASE_URL,
     dataDir: resolve(env.DATA_DIR),
     redisUrl: env.REDIS_URL,

@@ -17,16 +17,10 @@ export function loggerParams(options: ObservabilityOptions): Params {
       base: { service: options.service },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
-      hooks: {
-        logMethod(args, method) {
-          const scrubbed = args.map((arg) => (typeof arg === 'string' ? scrubText(arg) : arg)) as typeof args;
-          method.apply(this, scrubbed);
-        },
-      },
       formatters: { level: (label) => ({ level: label }) },
-      serializers: {
-        err: (error: Error) => ({ type: error?.name, message: scrubText(String(error?.message ?? '')) }),
-      },
+      // Every finished line passes through scrubText on its way out, whichever logger,
+      // serializer or error stack produced it: the last guard against a credential in text.
+      hooks: { streamWrite: scrubText },
     },
     options.logDestination ?? pino.destination({ sync: true }),
   );

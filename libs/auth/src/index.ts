@@ -1,0 +1,2 @@
+// The public surface of @authkit/auth. Empty until the library is built.
+export {};

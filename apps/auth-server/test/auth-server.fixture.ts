@@ -13,13 +13,18 @@ export interface RunningAuthServer {
   close(): Promise<void>;
 }
 
+/**
+ * nestjs-pino keeps one root logger per process: the first app created in a test file
+ * keeps writing there for the apps after it. So every app of a file shares one capture.
+ */
+const logs = captureLogs();
+
 export async function startAuthServer(
   database: DatabaseLocation,
   env: NodeJS.ProcessEnv = {},
   beforeListen?: (app: NestFastifyApplication) => void,
 ): Promise<RunningAuthServer> {
   const config = loadConfig({ LOG_LEVEL: 'info', AUDIT_FLUSH_INTERVAL_MS: '5', ...env });
-  const logs = captureLogs();
   const app = await createAuthServer({ config, database, logDestination: logs.stream });
   beforeListen?.(app);
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -34,7 +34,8 @@ const CODE_BY_STATUS: Record<number, string> = {
 /**
  * Last line of defence for errors: a 4xx keeps its stable code and description, anything
  * else becomes a bare `server_error` with no message or stack (details go to the log,
- * tagged with the request id). An error that carries `retryAfterSeconds` sets `Retry-After`.
+ * tagged with the request id). An error that carries `retryAfterSeconds` sets `Retry-After`;
+ * an `HttpException` that carries `responseHeaders` (e.g. `WWW-Authenticate`) sets those.
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -43,8 +44,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<ReplyLike>();
     const { status, body } = this.toResponse(exception);
-    const retryAfter = (exception as { retryAfterSeconds?: unknown })?.retryAfterSeconds;
-    if (typeof retryAfter === 'number') setHeader(reply, 'Retry-After', String(retryAfter));
+    const { retryAfterSeconds, responseHeaders } = (exception ?? {}) as { retryAfterSeconds?: unknown; responseHeaders?: unknown };
+    if (typeof retryAfterSeconds === 'number') setHeader(reply, 'Retry-After', String(retryAfterSeconds));
+    if (exception instanceof HttpException && typeof responseHeaders === 'object' && responseHeaders !== null) {
+      for (const [name, value] of Object.entries(responseHeaders)) if (typeof value === 'string') setHeader(reply, name, value);
+    }
     setHeader(reply, 'Cache-Control', 'no-store');
     if (reply.code && reply.send) {
       reply.code(status);

@@ -3,6 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Logger } from 'nestjs-pino';
 import { exposeRequestId, fastifyServerOptions } from '@authkit/observability';
 import { AppModule, type AuthServerRuntime } from './app/app.module';
+import { resolveKek } from './app/crypto/dev-kek';
 
 const BODY_LIMIT_BYTES = 64 * 1024; // protocol requests are small; larger bodies get 413
 
@@ -11,7 +12,13 @@ const BODY_LIMIT_BYTES = 64 * 1024; // protocol requests are small; larger bodie
  * several times the requests of Express on the same machine (see the README), and the
  * token endpoint is the hot path.
  */
-export async function createAuthServer(runtime: AuthServerRuntime): Promise<NestFastifyApplication> {
+export async function createAuthServer(
+  options: Omit<AuthServerRuntime, 'kek'> & { kek?: Buffer },
+): Promise<NestFastifyApplication> {
+  const runtime: AuthServerRuntime = {
+    ...options,
+    kek: options.kek ?? (await resolveKek(options.config, (message) => process.stderr.write(`auth-server: ${message}\n`))),
+  };
   const adapter = new FastifyAdapter({
     ...fastifyServerOptions(runtime.config.trustProxy),
     bodyLimit: BODY_LIMIT_BYTES,

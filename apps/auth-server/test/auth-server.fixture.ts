@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig, type AppConfig } from '@authkit/config';
 import type { DatabaseLocation } from '@authkit/database';
@@ -19,13 +20,16 @@ export interface RunningAuthServer {
  */
 const logs = captureLogs();
 
+/** A fixed key-encryption key for tests. */
+export const TEST_KEK = randomBytes(32);
+
 export async function startAuthServer(
   database: DatabaseLocation,
   env: NodeJS.ProcessEnv = {},
   beforeListen?: (app: NestFastifyApplication) => void,
 ): Promise<RunningAuthServer> {
   const config = loadConfig({ LOG_LEVEL: 'info', AUDIT_FLUSH_INTERVAL_MS: '5', ...env });
-  const app = await createAuthServer({ config, database, logDestination: logs.stream });
+  const app = await createAuthServer({ config, database, kek: TEST_KEK, logDestination: logs.stream });
   beforeListen?.(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.getHttpServer().address() as { port: number };

@@ -10,12 +10,15 @@ import { AuditRetentionScheduler } from './audit/audit-retention.scheduler';
 import { AUTH_SERVER_SCHEMA } from './database-schema';
 import { GracefulShutdown } from './graceful-shutdown';
 import { HealthController } from './health/health.controller';
+import { OAuthModule } from './oauth/oauth.module';
 import type { DestinationStream } from 'pino';
 
 /** Per-process inputs the module cannot read from the environment itself. */
 export interface AuthServerRuntime {
   readonly config: AppConfig;
   readonly database: DatabaseLocation;
+  /** The key-encryption key (`AUTH_KEK` or the development key). */
+  readonly kek: Buffer;
   /** Log destination; standard output when omitted. */
   readonly logDestination?: DestinationStream;
 }
@@ -23,7 +26,7 @@ export interface AuthServerRuntime {
 /** The authorization server. */
 @Module({})
 export class AppModule {
-  static forRoot({ config, database, logDestination }: AuthServerRuntime): DynamicModule {
+  static forRoot({ config, database, kek, logDestination }: AuthServerRuntime): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -42,6 +45,7 @@ export class AppModule {
           context: () => RequestContext.current(),
         }),
         TerminusModule.forRoot({ logger: false }),
+        OAuthModule.forRoot(kek),
       ],
       controllers: [HealthController],
       providers: [AuditMetrics, AuditRetentionScheduler, GracefulShutdown],

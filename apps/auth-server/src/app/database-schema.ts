@@ -1,8 +1,11 @@
 import { AUDIT_ENTITIES, AUDIT_MIGRATIONS } from '@authkit/audit';
 import type { DatabaseSchema } from '@authkit/database';
+import { ClientEntity, ClientSecretEntity } from './clients/client.entity';
+import { SigningKeyEntity } from './keys/signing-key.entity';
+import { OAuthCore1764500000000 } from './migrations/1764500000000-oauth-core';
 
 /** Every entity and migration of auth-server, in the order the migrations apply. */
 export const AUTH_SERVER_SCHEMA: DatabaseSchema = {
-  entities: [...AUDIT_ENTITIES],
-  migrations: [...AUDIT_MIGRATIONS],
+  entities: [...AUDIT_ENTITIES, ClientEntity, ClientSecretEntity, SigningKeyEntity],
+  migrations: [...AUDIT_MIGRATIONS, OAuthCore1764500000000],
 };

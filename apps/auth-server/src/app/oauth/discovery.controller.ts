@@ -1,0 +1,60 @@
+import { Controller, Get, Header, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { SigningKeyService } from '../keys/signing-key.service';
+import { Endpoints } from './endpoints';
+
+const JWKS_MAX_AGE_S = 300; // resource servers refetch on an unknown kid anyway
+
+/** Authorization server metadata (RFC 8414, OpenID Connect Discovery 1.0) and the JWK Set. */
+@Controller()
+export class DiscoveryController {
+  private readonly metadata: Record<string, unknown>;
+
+  constructor(
+    endpoints: Endpoints,
+    private readonly keys: SigningKeyService,
+  ) {
+    this.metadata = {
+      issuer: endpoints.issuer,
+      authorization_endpoint: endpoints.authorization,
+      token_endpoint: endpoints.token,
+      jwks_uri: endpoints.jwks,
+      revocation_endpoint: endpoints.revocation,
+      introspection_endpoint: endpoints.introspection,
+      userinfo_endpoint: endpoints.userinfo,
+      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      code_challenge_methods_supported: ['S256'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+      token_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256', 'ES256', 'EdDSA'],
+      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'email', 'email_verified', 'name'],
+      authorization_response_iss_parameter_supported: true,
+    };
+  }
+
+  @Get('.well-known/oauth-authorization-server')
+  @Header('Cache-Control', 'public, max-age=3600')
+  authorizationServer(): Record<string, unknown> {
+    return this.metadata;
+  }
+
+  @Get('.well-known/openid-configuration')
+  @Header('Cache-Control', 'public, max-age=3600')
+  openidConfiguration(): Record<string, unknown> {
+    return this.metadata;
+  }
+
+  @Get('.well-known/jwks.json')
+  jwks(@Res() reply: FastifyReply): void {
+    reply
+      .header('Content-Type', 'application/jwk-set+json')
+      .header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_S}`)
+      .send(this.keys.jwks());
+  }
+}

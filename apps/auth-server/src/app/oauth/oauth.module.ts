@@ -1,0 +1,50 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AdminController } from '../admin/admin.controller';
+import { AdminGuard } from '../admin/admin.guard';
+import { BootstrapService } from '../bootstrap/bootstrap.service';
+import { ClientAuthenticator } from '../clients/client-authenticator';
+import { ClientSecretHasher } from '../clients/client-secret.hasher';
+import { ClientEntity, ClientSecretEntity } from '../clients/client.entity';
+import { ClientService } from '../clients/client.service';
+import { KeyEncryptionKey } from '../crypto/kek.token';
+import { KeyEncryption } from '../crypto/key-encryption';
+import { SigningKeyEntity } from '../keys/signing-key.entity';
+import { SigningKeyService } from '../keys/signing-key.service';
+import { AccessTokenIssuer } from './access-token.issuer';
+import { ClientCredentialsGrant } from './client-credentials.grant';
+import { DiscoveryController } from './discovery.controller';
+import { Endpoints } from './endpoints';
+import { OwnTokenVerifier } from './own-token.verifier';
+import { RevocationList } from './revocation-list';
+import { TokenController } from './token.controller';
+import { TokenEndpointsService } from './token-endpoints.service';
+
+/** Clients, signing keys, the token/revocation/introspection endpoints, discovery and the admin API. */
+@Module({})
+export class OAuthModule {
+  static forRoot(kek: Buffer): DynamicModule {
+    return {
+      module: OAuthModule,
+      imports: [TypeOrmModule.forFeature([ClientEntity, ClientSecretEntity, SigningKeyEntity])],
+      controllers: [TokenController, DiscoveryController, AdminController],
+      providers: [
+        { provide: KeyEncryptionKey, useValue: kek },
+        { provide: KeyEncryption, useFactory: (key: Buffer) => new KeyEncryption(key), inject: [KeyEncryptionKey] },
+        ClientSecretHasher,
+        ClientService,
+        ClientAuthenticator,
+        SigningKeyService,
+        AccessTokenIssuer,
+        ClientCredentialsGrant,
+        OwnTokenVerifier,
+        RevocationList,
+        TokenEndpointsService,
+        Endpoints,
+        AdminGuard,
+        BootstrapService,
+      ],
+      exports: [ClientService, SigningKeyService, RevocationList],
+    };
+  }
+}

@@ -1,0 +1,67 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Redis } from 'ioredis';
+import { DataSource } from 'typeorm';
+import { InjectAppConfig, type AppConfig } from '@authkit/config';
+import { OAuthError } from './oauth-error';
+
+/** Key under which a revoked access token's `jti` is published for resource servers. */
+export const REVOKED_KEY_PREFIX = 'authkit:revoked:';
+
+/**
+ * Revoked access tokens. The authoritative record is the `revoked_tokens` table (kept
+ * until each token's `exp`); with `REDIS_URL` set, every revocation is also published to
+ * Redis as `authkit:revoked:<jti>` expiring at the token's `exp`, where resource servers
+ * using `@authkit/auth`'s shared-store strategy look it up.
+ */
+@Injectable()
+export class RevocationList implements OnApplicationShutdown {
+  private readonly logger = new Logger(RevocationList.name);
+  private readonly redis: Redis | undefined;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectAppConfig() config: AppConfig,
+  ) {
+    this.redis = config.redisUrl
+      ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 })
+      : undefined;
+    this.redis?.on('error', () => undefined); // surfaced by the failing command instead
+  }
+
+  /**
+   * Records the revocation until `exp` (seconds since the epoch).
+   * @throws OAuthError `temporarily_unavailable` when the shared store cannot be told: the
+   *   client must retry rather than believe the token is dead everywhere.
+   */
+  async revoke(jti: string, clientId: string, exp: number): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO revoked_tokens (jti, client_id, expires_at) VALUES ($1, $2, to_timestamp($3)) ON CONFLICT (jti) DO NOTHING`,
+      [jti, clientId, exp],
+    );
+    if (this.redis) {
+      try {
+        if (this.redis.status === 'wait') await this.redis.connect();
+        await this.redis.set(`${REVOKED_KEY_PREFIX}${jti}`, '1', 'EXAT', exp);
+      } catch (error) {
+        this.logger.warn(`revocation not published to Redis (${(error as Error).name})`);
+        throw new OAuthError('temporarily_unavailable', 'The revocation could not be shared; retry.');
+      }
+    }
+  }
+
+  async isRevoked(jti: string): Promise<boolean> {
+    const rows = (await this.dataSource.query('SELECT 1 FROM revoked_tokens WHERE jti = $1', [jti])) as unknown[];
+    return rows.length > 0;
+  }
+
+  /** Drops entries whose tokens have expired anyway. */
+  async purgeExpired(): Promise<void> {
+    await this.dataSource.query('DELETE FROM revoked_tokens WHERE expires_at < now()');
+    await this.dataSource.query('DELETE FROM client_assertion_jtis WHERE expires_at < now()');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.redis && this.redis.status !== 'wait' && this.redis.status !== 'end') await this.redis.quit().catch(() => undefined);
+  }
+}

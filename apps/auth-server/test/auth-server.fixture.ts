@@ -28,7 +28,7 @@ export async function startAuthServer(
   env: NodeJS.ProcessEnv = {},
   beforeListen?: (app: NestFastifyApplication) => void,
 ): Promise<RunningAuthServer> {
-  const config = loadConfig({ LOG_LEVEL: 'info', AUDIT_FLUSH_INTERVAL_MS: '5', ...env });
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', AUDIT_FLUSH_INTERVAL_MS: '5', ...env });
   const app = await createAuthServer({ config, database, kek: TEST_KEK, logDestination: logs.stream });
   beforeListen?.(app);
   await app.listen({ port: 0, host: '127.0.0.1' });

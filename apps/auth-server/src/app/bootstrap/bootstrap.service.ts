@@ -1,4 +1,4 @@
-import { open, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectAppConfig, type AppConfig } from '@authkit/config';
@@ -12,7 +12,7 @@ export const DEV_CREDENTIALS_FILE = 'dev-credentials.json';
 
 /**
  * At start: applies `AUTH_BOOTSTRAP_FILE` (idempotent: applying the same file twice
- * changes nothing), or, outside production and without a file, creates the development
+ * changes nothing), or, in development (`NODE_ENV` unset) without a file, creates the development
  * setup (a `demo-web` client and an `ops` admin client) and writes their secrets to
  * `DATA_DIR/dev-credentials.json` (mode 0600).
  */
@@ -27,7 +27,7 @@ export class BootstrapService implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.bootstrapFile) await this.applyFile(this.config.bootstrapFile);
-    else if (this.config.nodeEnv !== 'production') await this.developmentSetup();
+    else if (this.config.nodeEnv === 'development') await this.developmentSetup();
   }
 
   /** @throws Error naming the file and the offending member; the server does not start. */
@@ -82,6 +82,7 @@ export class BootstrapService implements OnApplicationBootstrap {
       scope: 'admin',
       token_endpoint_auth_method: 'client_secret_basic',
     });
+    await mkdir(this.config.dataDir, { recursive: true, mode: 0o700 });
     await rm(file, { force: true });
     const handle = await open(file, 'wx', 0o600);
     await handle.writeFile(

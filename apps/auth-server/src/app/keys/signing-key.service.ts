@@ -144,7 +144,7 @@ export class SigningKeyService implements OnModuleInit, OnApplicationShutdown {
       const pending = await repo.findOneBy({ status: 'next', alg });
       const key = pending ?? (await this.newKey(alg, 'active'));
       key.status = 'active';
-      key.activatedAt = now;
+      key.activatedAt = new Date();
       await repo.save(key);
       this.logger.log(`signing key ${key.kid} (${alg}) is active`);
     }

@@ -1,9 +1,11 @@
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { InjectAppConfig, type AppConfig } from '@authkit/config';
 import { OAuthError } from './oauth-error';
+
+const PURGE_EVERY_MS = 3_600_000; // expired revocations and assertion ids are dropped hourly
 
 /** Key under which a revoked access token's `jti` is published for resource servers. */
 export const REVOKED_KEY_PREFIX = 'authkit:revoked:';
@@ -15,9 +17,10 @@ export const REVOKED_KEY_PREFIX = 'authkit:revoked:';
  * using `@authkit/auth`'s shared-store strategy look it up.
  */
 @Injectable()
-export class RevocationList implements OnApplicationShutdown {
+export class RevocationList implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RevocationList.name);
   private readonly redis: Redis | undefined;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -61,7 +64,13 @@ export class RevocationList implements OnApplicationShutdown {
     await this.dataSource.query('DELETE FROM client_assertion_jtis WHERE expires_at < now()');
   }
 
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.purgeExpired().catch(() => undefined), PURGE_EVERY_MS);
+    this.timer.unref();
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
     if (this.redis && this.redis.status !== 'wait' && this.redis.status !== 'end') await this.redis.quit().catch(() => undefined);
   }
 }

@@ -1,2 +1,15 @@
-// The public surface of @authkit/auth. Empty until the library is built.
-export {};
+export { AuthModule } from './lib/auth.module';
+export type { AuthModuleOptions, AcceptedAlgorithm, RevocationOptions } from './lib/auth-options.interface';
+export { AuthConfigurationError } from './lib/auth-core';
+export { JwtAuthGuard } from './lib/guards/jwt-auth.guard';
+export { ScopesGuard } from './lib/guards/scopes.guard';
+export { RolesGuard } from './lib/guards/roles.guard';
+export { MfaGuard } from './lib/guards/mfa.guard';
+export { Public, Scopes, Roles, RequireMfa, CurrentPrincipal, RequiredScopes, RequiredRoles, type MfaRequirement } from './lib/decorators';
+export type { Principal } from './lib/principal';
+export { BearerTokenError, type BearerErrorCode } from './lib/error-codes';
+export { RequestAuthenticator } from './lib/request-authenticator';
+export { RevocationStore, REVOKED_KEY_PREFIX } from './lib/revocation/revocation-store.interface';
+export { InMemoryRevocationStore } from './lib/revocation/in-memory-revocation.store';
+export { RedisRevocationStore } from './lib/revocation/redis-revocation.store';
+export { decodeCompactJws, hasDuplicateMembers } from './lib/jwt/compact-jws';

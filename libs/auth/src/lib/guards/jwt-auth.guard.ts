@@ -1,0 +1,34 @@
+import { type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { Public } from '../decorators';
+import { BearerTokenError } from '../error-codes';
+import type { Principal } from '../principal';
+import { AUTHKIT_JWT_STRATEGY } from './jwt.strategy';
+
+/**
+ * Requires a valid access token; sets `request.user` to the {@link Principal}. Usable per
+ * route (`@UseGuards(JwtAuthGuard)`) or globally (`APP_GUARD`) with `@Public()` to opt out.
+ */
+@Injectable()
+export class JwtAuthGuard extends AuthGuard(AUTHKIT_JWT_STRATEGY) {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
+
+  override canActivate(context: ExecutionContext) {
+    if (this.isPublic(context)) return true;
+    return super.canActivate(context);
+  }
+
+  /** Passes the strategy's typed error through instead of a bare 401. */
+  override handleRequest<T = Principal>(error: unknown, principal: T | false): T {
+    if (error) throw error;
+    if (!principal) throw new BearerTokenError(undefined);
+    return principal;
+  }
+
+  protected isPublic(context: ExecutionContext): boolean {
+    return this.reflector.getAllAndOverride(Public, [context.getHandler(), context.getClass()]) === true;
+  }
+}

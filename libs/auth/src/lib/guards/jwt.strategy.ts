@@ -1,0 +1,38 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { Strategy } from 'passport-strategy';
+import { RequestAuthenticator } from '../request-authenticator';
+import type { RequestLike } from '../transport/token-extractor';
+
+/** Name under which the strategy is registered with passport. */
+export const AUTHKIT_JWT_STRATEGY = 'authkit-jwt';
+
+/** A passport strategy whose whole work is {@link RequestAuthenticator.authenticate}. */
+class AuthkitPassportStrategy extends Strategy {
+  constructor(private readonly authenticator: RequestAuthenticator) {
+    super();
+  }
+
+  override authenticate(request: RequestLike): void {
+    this.authenticator.authenticate(request).then(
+      (principal) => this.success(principal),
+      (error: unknown) => this.error(error as Error),
+    );
+  }
+}
+
+/**
+ * Registers the strategy through `@nestjs/passport`. Failures reach `JwtAuthGuard` as
+ * typed errors (never passport's bare 401), which renders them per RFC 6750.
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(AuthkitPassportStrategy, AUTHKIT_JWT_STRATEGY) {
+  constructor(@Inject(RequestAuthenticator) authenticator: RequestAuthenticator) {
+    super(authenticator);
+  }
+
+  /** Unused: the strategy reports the principal itself. Required by the mixin's type. */
+  validate(principal: unknown): unknown {
+    return principal;
+  }
+}

@@ -13,3 +13,8 @@ export { RevocationStore, REVOKED_KEY_PREFIX } from './lib/revocation/revocation
 export { InMemoryRevocationStore } from './lib/revocation/in-memory-revocation.store';
 export { RedisRevocationStore } from './lib/revocation/redis-revocation.store';
 export { decodeCompactJws, hasDuplicateMembers } from './lib/jwt/compact-jws';
+export { AuthThrottlerModule, type AuthThrottlerOptions } from './lib/throttling/auth-throttler.module';
+export { AuthThrottlerGuard } from './lib/throttling/auth-throttler.guard';
+export { AuthThrottle } from './lib/throttling/auth-throttle.decorator';
+export { DEFAULT_PRESETS, type AuthThrottlePreset, type PresetLimits, type ThrottleLimit } from './lib/throttling/throttle-presets';
+export { TooManyRequestsError } from './lib/throttling/too-many-requests.error';

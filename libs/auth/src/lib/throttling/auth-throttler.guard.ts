@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { type ExecutionContext, HttpException, Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { getOptionsToken, getStorageToken, ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerModuleOptions, type ThrottlerRequest, type ThrottlerStorage } from '@nestjs/throttler';
+import { clientIpResolver } from '@authkit/observability';
+import { AuthThrottle } from './auth-throttle.decorator';
+import { TooManyRequestsError } from './too-many-requests.error';
+
+/** Injection token of the `TRUST_PROXY` setting the guard derives client addresses from. */
+export const THROTTLE_TRUST_PROXY = Symbol('THROTTLE_TRUST_PROXY');
+
+const IPV6_PREFIX_BITS = 64; // one subscriber usually holds a whole /64
+
+/**
+ * `@nestjs/throttler`'s guard with the presets of `@AuthThrottle(...)`:
+ * - only the throttlers of the route's preset apply (`login:ip` and `login:account`, ...);
+ * - the address comes from `TRUST_PROXY` only (a spoofed `X-Forwarded-For` from an
+ *   untrusted peer changes nothing), IPv6 counted per /64;
+ * - the account is the submitted email/username or the OAuth client id, normalised and hashed;
+ * - 429 `too_many_requests` with `Retry-After`; a store that cannot answer refuses (503).
+ */
+@Injectable()
+export class AuthThrottlerGuard extends ThrottlerGuard {
+  private readonly clientIp: (req: IncomingMessage) => string;
+
+  constructor(
+    @Inject(getOptionsToken()) options: ThrottlerModuleOptions,
+    @Inject(getStorageToken()) storage: ThrottlerStorage,
+    reflector: Reflector,
+    @Inject(THROTTLE_TRUST_PROXY) trustProxy: false | number | readonly string[],
+  ) {
+    super(options, storage, reflector);
+    this.clientIp = clientIpResolver(trustProxy);
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (!this.presetOf(context)) return true;
+    try {
+      return await super.canActivate(context);
+    } catch (error) {
+      if (error instanceof HttpException) throw error;
+      throw new ServiceUnavailableException({ error: 'temporarily_unavailable', error_description: 'Rate limiting is unavailable.' });
+    }
+  }
+
+  protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
+    const [preset, by] = (request.throttler.name ?? '').split(':');
+    if (preset !== this.presetOf(request.context)) return true;
+    const req = request.context.switchToHttp().getRequest<IncomingMessage & { body?: unknown }>();
+    const tracker = by === 'account' ? accountOf(req) : addressKey(this.clientIp(req));
+    if (tracker === undefined) return true; // no account named: the per-address limit still applies
+    return super.handleRequest({ ...request, getTracker: async () => tracker });
+  }
+
+  protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    const retryAfter = Math.max(1, Math.ceil(detail.timeToBlockExpire));
+    const { res } = this.getRequestResponse(context);
+    this.setResponseHeader(res, 'Retry-After', retryAfter);
+    throw new TooManyRequestsError(retryAfter);
+  }
+
+  private presetOf(context: ExecutionContext): string | undefined {
+    return this.reflector.getAllAndOverride(AuthThrottle, [context.getHandler(), context.getClass()]);
+  }
+}
+
+function addressKey(ip: string): string {
+  if (!ip.includes(':')) return `ip:${ip}`;
+  const groups = expandIpv6(ip);
+  return `ip6:${groups.slice(0, IPV6_PREFIX_BITS / 16).join(':')}::/64`;
+}
+
+function expandIpv6(ip: string): string[] {
+  const [head = '', tail = ''] = ip.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const fill = new Array(Math.max(0, 8 - left.length - right.length)).fill('0');
+  return [...left, ...(ip.includes('::') ? fill : []), ...right].map((g) => g.toLowerCase().padStart(4, '0'));
+}
+
+/** The account a request names: email/username in the body, else the OAuth client id. */
+function accountOf(req: IncomingMessage & { body?: unknown }): string | undefined {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  let account = [body['email'], body['username'], body['client_id']].find((v) => typeof v === 'string' && v.length > 0) as string | undefined;
+  const authorization = req.headers['authorization'];
+  if (!account && typeof authorization === 'string' && /^basic /i.test(authorization)) {
+    const decoded = Buffer.from(authorization.slice(6), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon > 0) account = decoded.slice(0, colon);
+  }
+  if (!account) return undefined;
+  return `account:${createHash('sha256').update(account.trim().toLowerCase().slice(0, 320)).digest('base64url')}`;
+}

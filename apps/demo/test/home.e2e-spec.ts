@@ -4,7 +4,7 @@ import { createDemo } from '../src/server';
 
 describe('demo home page', () => {
   it('serves a page with a strict Content-Security-Policy and no framing', async () => {
-    const app = await createDemo(loadConfig({ AUTH_ISSUER: 'http://localhost:3000' }), captureLogs().stream);
+    const app = await createDemo(loadConfig({ AUTH_ISSUER: 'http://localhost:3000', DEMO_CLIENT_SECRET: 'x'.repeat(32) }), captureLogs().stream);
     await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const { port } = app.getHttpServer().address() as { port: number };

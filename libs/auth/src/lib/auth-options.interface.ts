@@ -15,6 +15,8 @@ export type RevocationOptions =
       readonly strategy: 'introspection';
       readonly clientId: string;
       readonly clientSecret: string;
+      /** How the resource server authenticates at the introspection endpoint. Default `client_secret_basic`. */
+      readonly authMethod?: 'client_secret_basic' | 'client_secret_post';
       /** How long an "active" answer is reused, in ms. Default 30,000. */
       readonly cacheTtlMs?: number;
     };

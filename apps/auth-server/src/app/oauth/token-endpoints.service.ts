@@ -6,6 +6,31 @@ import { OAuthError } from './oauth-error';
 import { OwnTokenVerifier, type AccessTokenClaims } from './own-token.verifier';
 import { RevocationList } from './revocation-list';
 
+/**
+ * Who may introspect a token issued to another client (RFC 7662 s4: the server decides):
+ * a resource server registered with the scope `introspection`, or a web client whose
+ * redirect URIs share an origin with the token's audience (a backend-for-frontend that is
+ * itself the API the token is for, as the demo is).
+ */
+export const INTROSPECTION_SCOPE = 'introspection';
+
+function mayIntrospect(client: ClientEntity, claims: AccessTokenClaims): boolean {
+  if (claims.client_id === client.clientId || client.scope.split(' ').includes(INTROSPECTION_SCOPE)) return true;
+  const origins = new Set(client.redirectUris.map(originOf));
+  const audiences = typeof claims.aud === 'string' ? [claims.aud] : claims.aud;
+  origins.delete('');
+  return audiences.some((aud) => origins.has(originOf(aud)));
+}
+
+function originOf(uri: string): string {
+  try {
+    const { origin } = new URL(uri);
+    return origin === 'null' ? '' : origin; // custom schemes have no comparable origin
+  } catch {
+    return '';
+  }
+}
+
 /** RFC 7662 s2.2 response. */
 export type IntrospectionResponse = { active: false } | ({ active: true; token_type: 'Bearer' } & Omit<AccessTokenClaims, never>);
 
@@ -13,7 +38,8 @@ export type IntrospectionResponse = { active: false } | ({ active: true; token_t
 /**
  * Revocation (RFC 7009) and introspection (RFC 7662) of access tokens. A client sees
  * only its own tokens: another client's token is "unknown" to it (200 on revoke,
- * `{"active":false}` on introspect), as RFC 7009 s2.1 and RFC 7662 s4 advise.
+ * `{"active":false}` on introspect), as RFC 7009 s2.1 and RFC 7662 s4 advise; only a
+ * resource server holding the `introspection` scope may introspect any client's tokens.
  */
 @Injectable()
 export class TokenEndpointsService {
@@ -44,7 +70,7 @@ export class TokenEndpointsService {
     const claims = this.verifier.verify(token);
     const active =
       claims !== null &&
-      claims.client_id === client.clientId &&
+      mayIntrospect(client, claims) &&
       claims.exp > Math.floor(Date.now() / 1000) &&
       !(await this.revocations.isRevoked(claims.jti));
     this.audit.record({

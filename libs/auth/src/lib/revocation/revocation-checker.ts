@@ -42,11 +42,21 @@ export class RevocationChecker {
     const cached = this.introspected.get(token);
     if (cached && cached.until > now) return cached.active;
     const endpoint = await this.endpoint();
-    const basic = Buffer.from(`${encodeURIComponent(this.options.clientId)}:${encodeURIComponent(this.options.clientSecret)}`).toString('base64');
+    const { clientId, clientSecret, authMethod } = this.options;
+    const form = new URLSearchParams({ token, token_type_hint: 'access_token' });
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+    if (authMethod === 'client_secret_post') {
+      form.set('client_id', clientId);
+      form.set('client_secret', clientSecret);
+    } else {
+      // RFC 6749 s2.3.1: id and secret are form-encoded before Basic encoding.
+      const formEncode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
+      headers['authorization'] = `Basic ${Buffer.from(`${formEncode(clientId)}:${formEncode(clientSecret)}`).toString('base64')}`;
+    }
     const response = await this.fetchFn(endpoint, {
       method: 'POST',
-      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
+      headers,
+      body: form.toString(),
       redirect: 'error',
       signal: AbortSignal.timeout(3_000),
     });

@@ -4,6 +4,7 @@ import { Logger } from 'nestjs-pino';
 import { exposeRequestId, fastifyServerOptions } from '@authkit/observability';
 import { AppModule, type AuthServerRuntime } from './app/app.module';
 import { resolveKek } from './app/crypto/dev-kek';
+import { readAnyBodyOnFormEndpoints } from './app/oauth/form-endpoints.body-parser';
 
 const BODY_LIMIT_BYTES = 64 * 1024; // protocol requests are small; larger bodies get 413
 
@@ -26,6 +27,7 @@ export async function createAuthServer(
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
+  readAnyBodyOnFormEndpoints(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(runtime), adapter, {
     bufferLogs: true,
     abortOnError: false,

@@ -102,6 +102,19 @@ describe.each(PLATFORMS)('access-token guard under attack on %s', (platform) => 
     expect((await send(mint(rsa, claims({}, NOW)), frozen.url)).status).toBe(200);
   });
 
+  it('keeps each AuthModule on its own audience when two run in one process (RFC 8725 s2.8 cross-JWT confusion)', async () => {
+    const OTHER = 'https://other-api.example';
+    const neighbour = await fixtureApp(platform, { issuer: ISSUER, audience: OTHER, keys: { local: [{ kid: rsa.kid, alg: 'RS256', key: rsa.publicKey }] } });
+    try {
+      expect((await send(mint(rsa))).status).toBe(200);
+      await expectInvalidToken(await send(mint(rsa), neighbour.url));
+      expect((await send(mint(rsa, claims({ aud: OTHER })), neighbour.url)).status).toBe(200);
+      await expectInvalidToken(await send(mint(rsa, claims({ aud: OTHER }))));
+    } finally {
+      await neighbour.app.close();
+    }
+  });
+
   describe('alg: none (RFC 8725 s2.1, CVE-2015-9235)', () => {
     const variants = ['none', 'None', 'NONE', 'nOnE'].flatMap((alg) => [
       [alg, 'an empty signature', ''],

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@authkit/audit';
+import { AuthThrottlerModule } from '@authkit/auth';
 import { ConfigModule, type AppConfig } from '@authkit/config';
 import { databaseOptions, type DatabaseLocation } from '@authkit/database';
 import { ObservabilityModule, RequestContext } from '@authkit/observability';
@@ -11,6 +12,7 @@ import { AUTH_SERVER_SCHEMA } from './database-schema';
 import { GracefulShutdown } from './graceful-shutdown';
 import { HealthController } from './health/health.controller';
 import { OAuthModule } from './oauth/oauth.module';
+import { createSharedRedis, SHARED_REDIS, SharedRedisLifecycle } from './shared-redis';
 import type { DestinationStream } from 'pino';
 
 /** Per-process inputs the module cannot read from the environment itself. */
@@ -27,7 +29,10 @@ export interface AuthServerRuntime {
 @Module({})
 export class AppModule {
   static forRoot({ config, database, kek, logDestination }: AuthServerRuntime): DynamicModule {
+    const redis = createSharedRedis(config.redisUrl);
+    const perMinute = { limit: config.tokenRateLimitPerMinute, ttlMs: 60_000 };
     return {
+      global: true,
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
@@ -45,10 +50,12 @@ export class AppModule {
           context: () => RequestContext.current(),
         }),
         TerminusModule.forRoot({ logger: false }),
+        AuthThrottlerModule.forRoot({ trustProxy: config.trustProxy, redis, presets: { token: { perIp: perMinute, perAccount: perMinute } } }),
         OAuthModule.forRoot(kek),
       ],
       controllers: [HealthController],
-      providers: [AuditMetrics, AuditRetentionScheduler, GracefulShutdown],
+      providers: [AuditMetrics, AuditRetentionScheduler, GracefulShutdown, { provide: SHARED_REDIS, useValue: redis }, SharedRedisLifecycle],
+      exports: [SHARED_REDIS],
     };
   }
 }

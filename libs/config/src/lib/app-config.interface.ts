@@ -36,6 +36,8 @@ export interface AppConfig {
     readonly publicUrl: string;
   };
   readonly trustProxy: TrustProxySetting;
+  /** Token, revocation and introspection requests per minute, per client address and per client. */
+  readonly tokenRateLimitPerMinute: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly audit: {
     /** Events held in memory while the database is slow or unreachable. */

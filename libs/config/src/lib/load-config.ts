@@ -68,6 +68,7 @@ function toAppConfig(env: Env): AppConfig {
       publicUrl: (env.DEMO_PUBLIC_URL ?? `http://localhost:${env.DEMO_PORT}`).replace(/\/$/, ''),
     }),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    tokenRateLimitPerMinute: env.RATE_LIMIT_TOKEN_PER_MINUTE,
     logLevel: env.LOG_LEVEL,
     audit: Object.freeze({
       bufferLimit: env.AUDIT_BUFFER_LIMIT,

@@ -84,11 +84,11 @@ export class ClientAuthenticator {
       throw new OAuthError('invalid_request', 'Use exactly one client authentication method.');
     }
     if (authorization !== undefined && !basic) {
-      throw OAuthError.invalidClient(this.config.issuer);
+      throw this.unidentified('unsupported_scheme');
     }
     if (basic) {
       const { clientId, secret } = decodeBasic(authorization!.slice(6).trim());
-      if (clientId === undefined || secret === undefined) throw OAuthError.invalidClient(this.config.issuer);
+      if (clientId === undefined || secret === undefined) throw this.unidentified('malformed_basic');
       if (bodyClientId !== undefined && bodyClientId !== clientId) {
         throw new OAuthError('invalid_request', 'client_id does not match the authenticated client.');
       }
@@ -100,12 +100,22 @@ export class ClientAuthenticator {
         throw new OAuthError('invalid_request', `client_assertion_type must be ${JWT_BEARER_ASSERTION} with a client_assertion.`);
       }
       const clientId = bodyClientId ?? unverifiedSubject(assertion);
-      if (!clientId) throw OAuthError.invalidClient(this.config.issuer);
+      if (!clientId) throw this.unidentified('malformed_assertion');
       return { method: 'private_key_jwt', clientId, assertion };
     }
-    if (!bodyClientId) throw OAuthError.invalidClient(this.config.issuer);
+    if (!bodyClientId) throw this.unidentified('no_credentials');
     const secret = params.get('client_secret');
     return secret !== undefined ? { method: 'client_secret_post', clientId: bodyClientId, secret } : { method: 'none', clientId: bodyClientId };
+  }
+
+  /**
+   * `invalid_client` for credentials that name no client (absent, another scheme, a Basic
+   * value that does not decode). Audited like every other failed authentication, so probing
+   * with malformed credentials leaves a trace; nothing of the value is recorded.
+   */
+  private unidentified(reason: string): OAuthError {
+    this.audit.record({ type: 'client.authentication.failed', outcome: 'failure', details: { reason } });
+    return OAuthError.invalidClient(this.config.issuer);
   }
 
   /**

@@ -3,7 +3,8 @@ import { GRANT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from './client.entity';
 
 /** RFC 6749 s3.3: scope-token = 1*NQCHAR. */
 export const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
-const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
+/** Every registered client_id has this form; no other can exist. */
+export const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
 const MAX_TTL = 86_400; // seconds; also how long retired signing keys stay published
 
 function absoluteUri(value: string, allowHttp: (url: URL) => boolean): boolean {
@@ -84,10 +85,13 @@ export const clientMetadataSchema = z
 export type ClientMetadataInput = z.input<typeof clientMetadataSchema>;
 export type ClientMetadata = z.output<typeof clientMetadataSchema>;
 
-/** Partial update: the same members, each optional; `client_id` and `client_secret` cannot change here. */
+/**
+ * Partial update: the same members, each optional; `client_id` and `client_secret` cannot
+ * change here. `null` clears an optional member.
+ */
 export const clientUpdateSchema = z
   .object({
-    client_name: z.string().max(200).optional(),
+    client_name: z.string().max(200).nullable().optional(),
     grant_types: grantTypes.optional(),
     redirect_uris: z.array(z.string().max(2048)).max(20).optional(),
     scope: scope.optional(),

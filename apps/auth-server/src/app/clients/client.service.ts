@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService, type AuditParty } from '@authkit/audit';
 import { OAuthError } from '../oauth/oauth-error';
-import { clientMetadataSchema, clientUpdateSchema, describeIssues, type ClientMetadataInput } from './client-metadata.schema';
+import { CLIENT_ID, clientMetadataSchema, clientUpdateSchema, describeIssues, type ClientMetadataInput } from './client-metadata.schema';
 import { ClientEntity, ClientSecretEntity } from './client.entity';
 import { ClientSecretHasher } from './client-secret.hasher';
 
@@ -52,6 +52,10 @@ export class ClientService {
 
   /** The client and its valid secret hashes, or null; cached for {@link CACHE_TTL_MS}. */
   async credentials(clientId: string): Promise<ClientCredentials | null> {
+    // An id no registration could have is unknown without a lookup: PostgreSQL refuses a
+    // NUL byte in text, and that must be invalid_client (RFC 6749 s5.2), not a 500. It also
+    // keeps 5,000-character ids out of the cache. The caller still runs the decoy comparison.
+    if (!CLIENT_ID.test(clientId)) return null;
     const cached = this.cache.get(clientId);
     if (cached && cached.until > Date.now()) return cached.value;
     const client = await this.dataSource.getRepository(ClientEntity).findOneBy({ clientId });
@@ -113,7 +117,9 @@ export class ClientService {
       const repo = manager.getRepository(ClientEntity);
       const client = await repo.findOneBy({ clientId });
       if (!client) throw new OAuthError('not_found', 'No such client.');
-      const merged = clientMetadataSchema.safeParse({ ...toMetadataInput(client), ...stripNulls(patch.data) });
+      // null in the patch clears a member (the update schema allows it for exactly that), so
+      // nulls are dropped after merging, not before: else the current value would survive.
+      const merged = clientMetadataSchema.safeParse(stripNulls({ ...toMetadataInput(client), ...patch.data }));
       if (!merged.success) throw new OAuthError('invalid_client_metadata', describeIssues(merged.error));
       const saved = await repo.save(fromMetadata(client, clientId, merged.data));
       return toView(saved, (await this.secretCounts(clientId, manager)).get(clientId) ?? 0);
@@ -176,8 +182,9 @@ export class ClientService {
     }
     let changed = false;
     const current = toMetadataInput(existing);
-    const desired = { ...rest };
-    if (JSON.stringify(normalise(current)) !== JSON.stringify(normalise(desired))) {
+    // The file states the whole registration: an optional member it leaves out is cleared.
+    const desired = { ...CLEARED_BY_OMISSION, ...rest };
+    if (canonicalJson(normalise(current)) !== canonicalJson(normalise(desired))) {
       await this.update(clientId, desired, actor);
       changed = true;
     }
@@ -254,9 +261,24 @@ function stripNulls<T extends Record<string, unknown>>(value: T): Record<string,
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined));
 }
 
+/** Optional members without a default: a bootstrap entry without them sets them to null (absent). */
+const CLEARED_BY_OMISSION = { client_name: null, jwks: null, jwks_uri: null, access_token_ttl: null, refresh_token_ttl: null };
+
+/**
+ * JSON with object members sorted at every depth. jsonb (`jwks`) gives members back in its
+ * own order, not the file's, so a plain JSON.stringify saw a change on every start.
+ */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, member: unknown) =>
+    member !== null && typeof member === 'object' && !Array.isArray(member)
+      ? Object.fromEntries(Object.entries(member).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : member,
+  );
+}
+
 /** Compares registrations independent of defaults and member order. */
 function normalise(value: Record<string, unknown>): Record<string, unknown> {
-  const parsed = clientMetadataSchema.safeParse(value);
+  const parsed = clientMetadataSchema.safeParse(stripNulls(value));
   const data = (parsed.success ? parsed.data : value) as Record<string, unknown>;
   return Object.fromEntries(
     Object.entries(stripNulls(data))

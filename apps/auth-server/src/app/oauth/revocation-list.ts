@@ -1,8 +1,8 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { InjectAppConfig, type AppConfig } from '@authkit/config';
+import { SHARED_REDIS } from '../shared-redis';
 import { OAuthError } from './oauth-error';
 
 const PURGE_EVERY_MS = 3_600_000; // expired revocations and assertion ids are dropped hourly
@@ -19,18 +19,12 @@ export const REVOKED_KEY_PREFIX = 'authkit:revoked:';
 @Injectable()
 export class RevocationList implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RevocationList.name);
-  private readonly redis: Redis | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectAppConfig() config: AppConfig,
-  ) {
-    this.redis = config.redisUrl
-      ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 })
-      : undefined;
-    this.redis?.on('error', () => undefined); // surfaced by the failing command instead
-  }
+    @Inject(SHARED_REDIS) private readonly redis: Redis | undefined,
+  ) {}
 
   /**
    * Records the revocation until `exp` (seconds since the epoch).
@@ -44,7 +38,6 @@ export class RevocationList implements OnApplicationBootstrap, OnApplicationShut
     );
     if (this.redis) {
       try {
-        if (this.redis.status === 'wait') await this.redis.connect();
         await this.redis.set(`${REVOKED_KEY_PREFIX}${jti}`, '1', 'EXAT', exp);
       } catch (error) {
         this.logger.warn(`revocation not published to Redis (${(error as Error).name})`);
@@ -69,8 +62,7 @@ export class RevocationList implements OnApplicationBootstrap, OnApplicationShut
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationShutdown(): void {
     clearInterval(this.timer);
-    if (this.redis && this.redis.status !== 'wait' && this.redis.status !== 'end') await this.redis.quit().catch(() => undefined);
   }
 }

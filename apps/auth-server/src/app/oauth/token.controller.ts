@@ -1,4 +1,5 @@
-import { Controller, Header, HttpCode, Post, Req } from '@nestjs/common';
+import { Controller, Header, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { AuthThrottle, AuthThrottlerGuard } from '@authkit/auth';
 import type { FastifyRequest } from 'fastify';
 import { ClientAuthenticator } from '../clients/client-authenticator';
 import { ClientCredentialsGrant, type TokenResponse } from './client-credentials.grant';
@@ -11,9 +12,12 @@ import { TokenEndpointsService, type IntrospectionResponse } from './token-endpo
 /**
  * The token (RFC 6749 s3.2), revocation (RFC 7009) and introspection (RFC 7662)
  * endpoints. Each: parse the form once, authenticate the client, hand over to one service.
- * Every response carries `Cache-Control: no-store` (RFC 6749 s5.1).
+ * Every response carries `Cache-Control: no-store` (RFC 6749 s5.1). Rate-limited per
+ * client address and per client by the `token` preset of `@authkit/auth`.
  */
 @Controller('oauth2')
+@UseGuards(AuthThrottlerGuard)
+@AuthThrottle('token')
 export class TokenController {
   constructor(
     private readonly authenticator: ClientAuthenticator,

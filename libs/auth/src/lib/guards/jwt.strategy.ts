@@ -7,14 +7,20 @@ import type { RequestLike } from '../transport/token-extractor';
 /** Name under which the strategy is registered with passport. */
 export const AUTHKIT_JWT_STRATEGY = 'authkit-jwt';
 
+/** What `JwtAuthGuard` passes to `passport.authenticate`: the authenticator of its own module. */
+export interface AuthkitAuthenticateOptions {
+  readonly authenticator: RequestAuthenticator;
+}
+
 /** A passport strategy whose whole work is {@link RequestAuthenticator.authenticate}. */
 class AuthkitPassportStrategy extends Strategy {
   constructor(private readonly authenticator: RequestAuthenticator) {
     super();
   }
 
-  override authenticate(request: RequestLike): void {
-    this.authenticator.authenticate(request).then(
+  override authenticate(request: RequestLike, options?: Partial<AuthkitAuthenticateOptions>): void {
+    // The registry entry may belong to another AuthModule: prefer the guard's own authenticator.
+    (options?.authenticator ?? this.authenticator).authenticate(request).then(
       (principal) => this.success(principal),
       (error: unknown) => this.error(error as Error),
     );

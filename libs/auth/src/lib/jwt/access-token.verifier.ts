@@ -29,6 +29,17 @@ const NODE_ALGORITHMS: Record<AcceptedAlgorithm, { digest: string | null; option
   EdDSA: { digest: null },
 };
 const SIGNATURE_BYTES: Partial<Record<AcceptedAlgorithm, number>> = { ES256: 64, EdDSA: 64 };
+/**
+ * The key type each algorithm needs. RFC 8725 s3.1: each key is used with exactly one
+ * algorithm, "checked when the cryptographic operation occurs"; node:crypto would otherwise
+ * verify an `RS256` token with an EC key declared as RS256 (an ECDSA signature in DER form).
+ */
+const KEY_TYPES: Record<AcceptedAlgorithm, { readonly types: readonly string[]; readonly curve?: string }> = {
+  RS256: { types: ['rsa'] },
+  PS256: { types: ['rsa', 'rsa-pss'] },
+  ES256: { types: ['ec'], curve: 'prime256v1' },
+  EdDSA: { types: ['ed25519'] },
+};
 
 /**
  * Verifies RFC 9068 access tokens, in this order, each with one reason to fail:
@@ -107,6 +118,9 @@ export class AccessTokenVerifier {
 }
 
 function signatureValid(key: VerificationKey, signingInput: string, signature: Buffer): boolean {
+  const keyType = KEY_TYPES[key.alg];
+  if (!keyType.types.includes(key.key.asymmetricKeyType ?? '')) return false;
+  if (keyType.curve && key.key.asymmetricKeyDetails?.namedCurve !== keyType.curve) return false;
   const expected = SIGNATURE_BYTES[key.alg];
   if (expected !== undefined && signature.length !== expected) return false;
   // CVE-2022-21449 ("psychic signatures"): r = s = 0 must never verify.

@@ -33,6 +33,7 @@ export class AuthThrottlerModule {
     const storage: ThrottlerStorage | undefined = options.redis ? new ThrottlerStorageRedisService(options.redis) : undefined;
     return {
       module: AuthThrottlerModule,
+      global: true, // guards on any module's controllers need the throttler's options and storage
       imports: [ThrottlerModule.forRoot({ throttlers, storage, setHeaders: false })],
       providers: [{ provide: THROTTLE_TRUST_PROXY, useValue: options.trustProxy ?? false }, AuthThrottlerGuard],
       exports: [AuthThrottlerGuard, ThrottlerModule, THROTTLE_TRUST_PROXY],

@@ -1,0 +1,20 @@
+import { errorCodes, type FastifyInstance } from 'fastify';
+import { PATHS } from './endpoints';
+
+/** Endpoints whose body must be `application/x-www-form-urlencoded`. */
+const FORM_ENDPOINTS: ReadonlySet<string> = new Set([PATHS.token, PATHS.revocation, PATHS.introspection]);
+
+/**
+ * Without this, Fastify would answer a body it has no parser for (`application/xml`,
+ * `multipart/form-data`, ...) with its own 415 before the controller runs. RFC 6749 s5.2
+ * (and RFC 7009 s2.2.1, RFC 7662 s2.3) wants a 400 `invalid_request` there. So on the
+ * form endpoints, such a body is read (within the body limit) and dropped, and
+ * `formParameters` refuses the content type the way it refuses JSON. Every other route
+ * keeps the 415.
+ */
+export function readAnyBodyOnFormEndpoints(fastify: FastifyInstance): void {
+  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (request, _body, done) => {
+    if (FORM_ENDPOINTS.has(request.routeOptions.url ?? '')) done(null, undefined);
+    else done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(request.headers['content-type']), undefined);
+  });
+}

@@ -19,6 +19,10 @@ const USAGE = `usage: authctl <command> [options] [--json]
   client show ID
   client rotate-secret ID [--grace SECONDS]
   client delete ID
+  user create --email EMAIL --password PASSWORD [--roles a,b]
+  user list
+  user disable ID|EMAIL
+  user set-password ID|EMAIL --password PASSWORD
   keys list
   keys rotate
   audit tail [--limit N] [--type T] [--user U]
@@ -147,6 +151,20 @@ async function run(argv) {
     case 'client delete':
       await admin(`/clients/${need(id, 'a client id')}`, { method: 'DELETE' });
       return { deleted: id };
+    case 'user create':
+      return admin('/users', {
+        method: 'POST',
+        body: JSON.stringify({ email: options.email, password: options.password, roles: list(options.roles) ?? [] }),
+      });
+    case 'user list':
+      return admin('/users');
+    case 'user disable':
+      return admin(`/users/${need(id, 'a user id or email')}/disable`, { method: 'POST' });
+    case 'user set-password':
+      return admin(`/users/${need(id, 'a user id or email')}/password`, {
+        method: 'POST',
+        body: JSON.stringify({ password: options.password }),
+      });
     case 'keys list':
       return admin('/keys');
     case 'keys rotate':
@@ -181,6 +199,7 @@ function printHuman(command, result) {
 
 function summary(item) {
   if (item.client_id) return `${item.client_id}\t${item.token_endpoint_auth_method}\t${item.grant_types.join(',')}\t${item.scope}`;
+  if (item.email) return `${item.id}\t${item.email}\t${item.roles.join(',')}\t${item.disabled ? 'disabled' : 'active'}`;
   if (item.kid) return `${item.kid}\t${item.alg}\t${item.status}\t${item.created_at}`;
   if (item.type && item.occurredAt) return `${item.occurredAt}\t${item.type}\t${item.outcome}\t${item.actor ? `${item.actor.type}:${item.actor.id}` : '-'}`;
   return JSON.stringify(item);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
@@ -5,6 +6,7 @@ import { InjectAppConfig, type AppConfig } from '@authkit/config';
 import type { ClientMetadataInput } from '../clients/client-metadata.schema';
 import { ClientService } from '../clients/client.service';
 import { OAuthError } from '../oauth/oauth-error';
+import { UserService } from '../users/user.service';
 import { bootstrapFileSchema } from './bootstrap-file.schema';
 
 const SYSTEM = { type: 'system', id: 'bootstrap' } as const;
@@ -13,7 +15,7 @@ export const DEV_CREDENTIALS_FILE = 'dev-credentials.json';
 /**
  * At start: applies `AUTH_BOOTSTRAP_FILE` (idempotent: applying the same file twice
  * changes nothing), or, in development (`NODE_ENV` unset) without a file, creates the development
- * setup (a `demo-web` client and an `ops` admin client) and writes their secrets to
+ * setup (a `demo-web` client, an `ops` admin client and an admin user) and writes their secrets to
  * `DATA_DIR/dev-credentials.json` (mode 0600).
  */
 @Injectable()
@@ -22,6 +24,7 @@ export class BootstrapService implements OnApplicationBootstrap {
 
   constructor(
     private readonly clients: ClientService,
+    private readonly users: UserService,
     @InjectAppConfig() private readonly config: AppConfig,
   ) {}
 
@@ -51,10 +54,19 @@ export class BootstrapService implements OnApplicationBootstrap {
         throw new Error(`AUTH_BOOTSTRAP_FILE ${path}: clients[${index}]: ${detail}`);
       }
     }
-    if (parsed.data.users.length) {
-      this.logger.warn(`AUTH_BOOTSTRAP_FILE: ${parsed.data.users.length} users listed; user accounts are not supported by this version and were skipped`);
+    const users = { created: 0, updated: 0, unchanged: 0 };
+    for (const [index, user] of parsed.data.users.entries()) {
+      try {
+        users[await this.users.applyBootstrap(user, SYSTEM)] += 1;
+      } catch (error) {
+        const detail = error instanceof OAuthError ? String((error.getResponse() as { error_description?: string }).error_description) : (error as Error).name;
+        throw new Error(`AUTH_BOOTSTRAP_FILE ${path}: users[${index}]: ${detail}`);
+      }
     }
-    this.logger.log(`bootstrap clients: ${outcome.created} created, ${outcome.updated} updated, ${outcome.unchanged} unchanged`);
+    this.logger.log(
+      `bootstrap: clients ${outcome.created} created, ${outcome.updated} updated, ${outcome.unchanged} unchanged; ` +
+        `users ${users.created} created, ${users.updated} updated, ${users.unchanged} unchanged`,
+    );
   }
 
   private async developmentSetup(): Promise<void> {
@@ -82,6 +94,7 @@ export class BootstrapService implements OnApplicationBootstrap {
       scope: 'admin',
       token_endpoint_auth_method: 'client_secret_basic',
     });
+    const devUser = await this.ensureDevUser();
     await mkdir(this.config.dataDir, { recursive: true, mode: 0o700 });
     await rm(file, { force: true });
     const handle = await open(file, 'wx', 0o600);
@@ -92,6 +105,7 @@ export class BootstrapService implements OnApplicationBootstrap {
           issuer: this.config.issuer,
           authctl: { AUTHCTL_URL: this.config.issuer, AUTHCTL_CLIENT_ID: 'ops', AUTHCTL_CLIENT_SECRET: ops },
           demo: { DEMO_CLIENT_ID: this.config.demo.clientId, DEMO_CLIENT_SECRET: demo },
+          user: devUser,
         },
         null,
         2,
@@ -99,6 +113,14 @@ export class BootstrapService implements OnApplicationBootstrap {
     );
     await handle.close();
     this.logger.warn(`development setup: clients ${this.config.demo.clientId} and ops; credentials in ${file}`);
+  }
+
+  /** A development user with the admin role and a fresh random password. */
+  private async ensureDevUser(): Promise<{ email: string; password: string }> {
+    const email = 'admin@example.com';
+    const password = randomBytes(12).toString('base64url');
+    await this.users.applyBootstrap({ email, password, roles: ['admin'] }, SYSTEM);
+    return { email, password };
   }
 
   /** Creates the client or gives it a fresh secret; returns the secret in clear (once). */

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminController } from '../admin/admin.controller';
+import { AdminUsersController } from '../admin/admin-users.controller';
 import { AdminGuard } from '../admin/admin.guard';
 import { BootstrapService } from '../bootstrap/bootstrap.service';
 import { ClientAuthenticator } from '../clients/client-authenticator';
@@ -11,6 +12,9 @@ import { KeyEncryptionKey } from '../crypto/kek.token';
 import { KeyEncryption } from '../crypto/key-encryption';
 import { SigningKeyEntity } from '../keys/signing-key.entity';
 import { SigningKeyService } from '../keys/signing-key.service';
+import { PasswordHasher } from '../users/password.hasher';
+import { UserEntity } from '../users/user.entity';
+import { UserService } from '../users/user.service';
 import { AccessTokenIssuer } from './access-token.issuer';
 import { ClientCredentialsGrant } from './client-credentials.grant';
 import { DiscoveryController } from './discovery.controller';
@@ -26,8 +30,8 @@ export class OAuthModule {
   static forRoot(kek: Buffer): DynamicModule {
     return {
       module: OAuthModule,
-      imports: [TypeOrmModule.forFeature([ClientEntity, ClientSecretEntity, SigningKeyEntity])],
-      controllers: [TokenController, DiscoveryController, AdminController],
+      imports: [TypeOrmModule.forFeature([ClientEntity, ClientSecretEntity, SigningKeyEntity, UserEntity])],
+      controllers: [TokenController, DiscoveryController, AdminController, AdminUsersController],
       providers: [
         { provide: KeyEncryptionKey, useValue: kek },
         { provide: KeyEncryption, useFactory: (key: Buffer) => new KeyEncryption(key), inject: [KeyEncryptionKey] },
@@ -43,8 +47,10 @@ export class OAuthModule {
         Endpoints,
         AdminGuard,
         BootstrapService,
+        PasswordHasher,
+        UserService,
       ],
-      exports: [ClientService, SigningKeyService, RevocationList],
+      exports: [ClientService, SigningKeyService, RevocationList, UserService],
     };
   }
 }

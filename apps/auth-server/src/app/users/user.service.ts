@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, Raw } from 'typeorm';
+import { z } from 'zod';
+import { AuditService, type AuditParty } from '@authkit/audit';
+import { OAuthError } from '../oauth/oauth-error';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PasswordHasher } from './password.hasher';
+import { UserEntity } from './user.entity';
+
+const ROLE = /^[A-Za-z0-9:._-]{1,64}$/;
+
+export const userInputSchema = z
+  .object({
+    email: z.string().trim().email().max(320),
+    password: z.string().min(PASSWORD_MIN_LENGTH, `at least ${PASSWORD_MIN_LENGTH} characters`).max(PASSWORD_MAX_LENGTH),
+    roles: z.array(z.string().regex(ROLE, 'letters, digits and : . _ - (1 to 64)')).max(50).default([]),
+    disabled: z.boolean().default(false),
+  })
+  .strict();
+
+/** A user as the admin API shows it: never the password hash. */
+export interface UserView {
+  id: string;
+  email: string;
+  roles: string[];
+  disabled: boolean;
+  created_at: string;
+}
+
+/** User accounts: creation, listing, disabling, password changes, and credential checks. */
+@Injectable()
+export class UserService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly passwords: PasswordHasher,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(input: unknown, actor: AuditParty): Promise<UserView> {
+    const parsed = userInputSchema.safeParse(input);
+    if (!parsed.success) throw new OAuthError('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const { email, password, roles, disabled } = parsed.data;
+    if (await this.findByEmail(email)) throw new OAuthError('invalid_request', 'email: already registered');
+    const now = new Date();
+    const user = await this.dataSource.getRepository(UserEntity).save({
+      id: randomUUID(),
+      email,
+      passwordHash: await this.passwords.hash(password),
+      roles: [...new Set(roles)],
+      disabled,
+      createdAt: now,
+      updatedAt: now,
+      passwordChangedAt: now,
+    });
+    this.audit.record({ type: 'user.created', outcome: 'success', actor, subject: { type: 'user', id: user.id }, details: { roles: user.roles } });
+    return toView(user);
+  }
+
+  async list(): Promise<UserView[]> {
+    return (await this.dataSource.getRepository(UserEntity).find({ order: { email: 'ASC' } })).map(toView);
+  }
+
+  /** By id or email. @throws OAuthError `not_found`. */
+  async get(idOrEmail: string): Promise<UserEntity> {
+    const repo = this.dataSource.getRepository(UserEntity);
+    const user = /^[0-9a-f-]{36}$/i.test(idOrEmail) ? await repo.findOneBy({ id: idOrEmail }) : await this.findByEmail(idOrEmail);
+    if (!user) throw new OAuthError('not_found', 'No such user.');
+    return user;
+  }
+
+  async setDisabled(idOrEmail: string, disabled: boolean, actor: AuditParty): Promise<UserView> {
+    const user = await this.get(idOrEmail);
+    user.disabled = disabled;
+    user.updatedAt = new Date();
+    await this.dataSource.getRepository(UserEntity).save(user);
+    this.audit.record({ type: disabled ? 'user.disabled' : 'user.updated', outcome: 'success', actor, subject: { type: 'user', id: user.id }, details: { disabled } });
+    return toView(user);
+  }
+
+  async setPassword(idOrEmail: string, password: unknown, actor: AuditParty): Promise<UserView> {
+    const parsed = userInputSchema.shape.password.safeParse(password);
+    if (!parsed.success) throw new OAuthError('invalid_request', `password: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    const user = await this.get(idOrEmail);
+    user.passwordHash = await this.passwords.hash(parsed.data);
+    user.passwordChangedAt = user.updatedAt = new Date();
+    await this.dataSource.getRepository(UserEntity).save(user);
+    this.audit.record({ type: 'user.password.changed', outcome: 'success', actor, subject: { type: 'user', id: user.id } });
+    return toView(user);
+  }
+
+  /** Bootstrap: create, or bring roles, disabled flag and password in line; unchanged when equal. */
+  async applyBootstrap(input: unknown, actor: AuditParty): Promise<'created' | 'updated' | 'unchanged'> {
+    const parsed = userInputSchema.safeParse(input);
+    if (!parsed.success) throw new OAuthError('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const existing = await this.findByEmail(parsed.data.email);
+    if (!existing) {
+      await this.create(parsed.data, actor);
+      return 'created';
+    }
+    let changed = false;
+    const roles = [...new Set(parsed.data.roles)].sort();
+    if (JSON.stringify([...existing.roles].sort()) !== JSON.stringify(roles) || existing.disabled !== parsed.data.disabled) {
+      existing.roles = roles;
+      existing.disabled = parsed.data.disabled;
+      existing.updatedAt = new Date();
+      await this.dataSource.getRepository(UserEntity).save(existing);
+      this.audit.record({ type: 'user.updated', outcome: 'success', actor, subject: { type: 'user', id: existing.id }, details: { roles, disabled: existing.disabled } });
+      changed = true;
+    }
+    if (!(await this.passwords.verify(existing.passwordHash, parsed.data.password))) {
+      await this.setPassword(existing.id, parsed.data.password, actor);
+      changed = true;
+    }
+    return changed ? 'updated' : 'unchanged';
+  }
+
+  /**
+   * The user whose email and password match, or null. Unknown email, wrong password and a
+   * disabled account cost the same argon2 verification and look the same to the caller.
+   */
+  async verifyCredentials(email: string, password: string): Promise<UserEntity | null> {
+    const user = await this.findByEmail(email.trim());
+    const ok = await this.passwords.verify(user?.passwordHash, password);
+    return ok && user && !user.disabled ? user : null;
+  }
+
+  private findByEmail(email: string): Promise<UserEntity | null> {
+    return this.dataSource.getRepository(UserEntity).findOneBy({ email: Raw((column) => `lower(${column}) = lower(:email)`, { email }) });
+  }
+}
+
+function toView(user: UserEntity): UserView {
+  return { id: user.id, email: user.email, roles: user.roles, disabled: user.disabled, created_at: user.createdAt.toISOString() };
+}

@@ -30,7 +30,7 @@ function hs256(secret: string | Buffer, header: Record<string, unknown>, payload
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }
 
-/** An ECDSA signature over `input` in ASN.1 DER form (what `RS256`-style verification expects of an EC key). */
+/** A token with an ECDSA signature in ASN.1 DER form: what node:crypto checks for an EC key when no `dsaEncoding` is set, as for RS256. */
 function derEcdsa(key: TestKey, header: Record<string, unknown>, payload: Record<string, unknown> = claims()): string {
   const input = `${b64(header)}.${b64(payload)}`;
   return `${input}.${sign('sha256', Buffer.from(input), key.privateKey).toString('base64url')}`;
@@ -156,20 +156,19 @@ describe.each(PLATFORMS)('access-token guard under attack on %s', (platform) => 
         await expectInvalidToken(await send(mint(attacker, claims(), { [member]: `${keyHost.url}${path}`, kid })));
       }
       expect(keyHost.requests.length - before).toBe(0);
-      expect(keyHost.requests).toHaveLength(0);
     });
   });
 
   describe('injection through kid (RFC 8725 s3.10)', () => {
     const kids: [string, unknown][] = [
-      ['path traversal', '../../dev/null'],
-      ['path traversal to a public file', '../../../../../../etc/hostname'],
-      ['SQL', "' OR '1'='1"],
-      ['SQL union', "x' UNION SELECT 'secret' --"],
-      ['a very long kid', 'k'.repeat(5_000)],
-      ['a non-string kid', { $ne: null }],
+      ['path traversal ../../dev/null', '../../dev/null'],
+      ['path traversal to a world-readable file', '../../../../../../etc/hostname'],
+      ["SQL injection ' OR '1'='1", "' OR '1'='1"],
+      ['SQL injection with UNION', "x' UNION SELECT 'secret' --"],
+      ['5,000 characters long', 'k'.repeat(5_000)],
+      ['an object (NoSQL operator)', { $ne: null }],
     ];
-    it.each(kids)('refuses a %s kid, RSA-signed by the attacker', async (_label, kid) => {
+    it.each(kids)('refuses kid: %s, RSA-signed by the attacker', async (_label, kid) => {
       await expectInvalidToken(await send(mint(attacker, claims(), { kid })));
     });
     it.each([

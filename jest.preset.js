@@ -5,16 +5,7 @@ const esmPackages = [
   'otplib', '@otplib', '@noble', '@scure', 'openid-client', 'oauth4webapi', '@electric-sql', 'load-esm',
 ].join('|');
 
-const swcOptions = {
-  jsc: {
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true },
-    keepClassNames: true,
-    target: 'es2022',
-  },
-  module: { type: 'commonjs' },
-  sourceMaps: 'inline',
-};
+const swcOptions = require('./tools/swc-options.cjs');
 
 module.exports = {
   testEnvironment: 'node',

@@ -1,16 +1,7 @@
-import type { AuditEventType } from './audit-event-type';
-import type { AuditParty, JsonValue } from './audit-event.interface';
+import type { AuditEvent } from './audit-event.interface';
 
-/** An event accepted by the service and waiting in the buffer; chained when written. */
-export interface PendingEvent {
-  readonly id: string;
-  readonly occurredAt: string;
-  readonly type: AuditEventType;
-  readonly outcome: 'success' | 'failure';
-  readonly actor: AuditParty | null;
-  readonly subject: AuditParty | null;
-  readonly ip: string | null;
-  readonly userAgent: string | null;
-  readonly requestId: string | null;
-  readonly details: Record<string, JsonValue>;
-}
+/**
+ * An event accepted by the service and waiting in the buffer: everything but its place in
+ * the chain (`seq`) and its `hash`, which the writer assigns under the chain lock.
+ */
+export type PendingEvent = Omit<AuditEvent, 'seq' | 'hash'>;

@@ -2,6 +2,7 @@ import { Controller, Get, Module, Post, UseGuards, type INestApplication } from 
 import { APP_GUARD } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { AuthGuard } from '@nestjs/passport';
 import { Test } from '@nestjs/testing';
 import {
   AuthModule,
@@ -58,6 +59,14 @@ class ResourceController {
   @Public()
   open() {
     return { open: true };
+  }
+
+  /** The same check through passport, as apps that compose passport strategies use it. */
+  @Get('passport')
+  @Public()
+  @UseGuards(AuthGuard('authkit-jwt'))
+  viaPassport(@CurrentPrincipal() principal: Principal) {
+    return { sub: principal.subject };
   }
 }
 

@@ -52,6 +52,16 @@ describe.each(PLATFORMS)('AuthModule guards on %s', (platform) => {
     expect(await stale.json()).toMatchObject({ error: 'step_up_required' });
   });
 
+  it('runs the same check through the passport strategy authkit-jwt', async () => {
+    const ok = await get('/passport', mint(key));
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ sub: 'alice' });
+    const bad = await get('/passport', mint(key, claims({ aud: 'https://other.example' })));
+    expect(bad.status).toBe(401);
+    expect(bad.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+    expect((await get('/passport')).status).toBe(401);
+  });
+
   it('lets @Public routes through without a token', async () => {
     expect((await get('/open')).status).toBe(200);
   });

@@ -2,6 +2,7 @@ import { Controller, Get, Header, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { SigningKeyService } from '../keys/signing-key.service';
 import { Endpoints } from './endpoints';
+import { SUPPORTED_GRANTS } from './grant-checks';
 
 const JWKS_MAX_AGE_S = 300; // resource servers refetch on an unknown kid anyway
 
@@ -22,7 +23,7 @@ export class DiscoveryController {
       revocation_endpoint: endpoints.revocation,
       introspection_endpoint: endpoints.introspection,
       userinfo_endpoint: endpoints.userinfo,
-      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+      grant_types_supported: [...SUPPORTED_GRANTS],
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
       code_challenge_methods_supported: ['S256'],

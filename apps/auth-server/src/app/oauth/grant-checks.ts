@@ -4,8 +4,8 @@ import { SCOPE_TOKEN } from '../clients/client-metadata.schema';
 import type { FormParameters } from './form-parameters';
 import { OAuthError } from './oauth-error';
 
-/** Grant types the token endpoint serves. */
-const SUPPORTED_GRANTS: ReadonlySet<string> = new Set<GrantType>(['client_credentials', 'authorization_code', 'refresh_token']);
+/** Grant types the token endpoint serves today; the user grants are registered but not yet served. */
+export const SUPPORTED_GRANTS: ReadonlySet<string> = new Set<GrantType>(['client_credentials']);
 
 /** Scopes that only mean something with a user present; never granted to client credentials. */
 export const USER_ONLY_SCOPES: ReadonlySet<string> = new Set(['openid', 'profile', 'email', 'offline_access']);

@@ -38,7 +38,7 @@ export class TokenController {
       case 'client_credentials':
         return this.clientCredentials.handle(client, params);
       default:
-        throw new OAuthError('unauthorized_client', 'This client may not use this grant type.');
+        throw new OAuthError('unsupported_grant_type', 'This grant type is not supported.');
     }
   }
 

@@ -28,8 +28,9 @@ class AuthkitPassportStrategy extends Strategy {
 }
 
 /**
- * Registers the strategy through `@nestjs/passport`. Failures reach `JwtAuthGuard` as
- * typed errors (never passport's bare 401), which renders them per RFC 6750.
+ * Registers the strategy through `@nestjs/passport` for `AuthGuard('authkit-jwt')`.
+ * Failures reach the guard as typed errors (never passport's bare 401), rendered per
+ * RFC 6750. `JwtAuthGuard` runs the same check without passport's per-request cost.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(AuthkitPassportStrategy, AUTHKIT_JWT_STRATEGY) {

@@ -8,8 +8,8 @@ export interface RequestLike {
   readonly body?: unknown;
 }
 
-/** RFC 6750 s2.1: `Bearer` 1*SP b64token. */
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+/** RFC 6750 s2.1: b64token characters. Checked only for tokens not already verified. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
@@ -31,10 +31,13 @@ export function extractToken(
   const header = request.headers['authorization'];
   if (Array.isArray(header)) throw new BearerTokenError('invalid_request', 'Only one Authorization header is allowed.');
   let fromHeader: string | undefined;
-  if (header !== undefined && /^bearer(\s|$)/i.test(header)) {
-    const match = BEARER.exec(header);
-    if (!match) throw new BearerTokenError('invalid_request', 'The Authorization header is malformed.');
-    fromHeader = match[1];
+  // RFC 6750 s2.1: "Bearer" 1*SP b64token; the scheme is case-insensitive (RFC 7235 s2.1).
+  if (header !== undefined && header.length >= 6 && header.slice(0, 6).toLowerCase() === 'bearer') {
+    const token = header.slice(6).trim();
+    if (header[6] !== ' ' || !token || !B64TOKEN.test(token)) {
+      throw new BearerTokenError('invalid_request', 'The Authorization header is malformed.');
+    }
+    fromHeader = token;
   }
   const fromCookie = cookie ? readCookie(request.headers['cookie'], cookie.name) : undefined;
   if (fromHeader && fromCookie) throw new BearerTokenError('invalid_request', 'Send one access token, not two.');

@@ -14,13 +14,9 @@ async function main(): Promise<void> {
   const database = await openDatabase(config);
   try {
     const app = await createAuthServer({ config, database });
-    await app.listen({ port: config.port, host: config.host });
-    const { port } = app.getHttpServer().address() as { port: number };
-    process.stdout.write(
-      `${JSON.stringify({ level: 'info', service: 'auth-server', msg: 'listening', issuer: config.issuer, host: config.host, port, database: database.embedded ? 'embedded' : 'postgres' })}\n`,
-    );
     // app.close() stops accepting, lets in-flight requests finish, then runs the shutdown
     // hooks (the audit buffer is flushed, TypeORM disconnects); the database goes last.
+    // Installed before listening, so that a signal right after start-up is never missed.
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.once(signal, () => {
         void app
@@ -32,6 +28,11 @@ async function main(): Promise<void> {
           );
       });
     }
+    await app.listen({ port: config.port, host: config.host });
+    const { port } = app.getHttpServer().address() as { port: number };
+    process.stdout.write(
+      `${JSON.stringify({ level: 'info', service: 'auth-server', msg: 'listening', issuer: config.issuer, host: config.host, port, database: database.embedded ? 'embedded' : 'postgres' })}\n`,
+    );
   } catch (error) {
     await database.close();
     throw error;

@@ -5,11 +5,11 @@ import { createDemo } from './server';
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createDemo(config);
-  await app.listen({ port: config.demoPort, host: config.host });
-  process.stdout.write(`${JSON.stringify({ level: 'info', service: 'demo', msg: `listening on ${config.demo.publicUrl}`, port: config.demoPort })}\n`);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => void app.close().then(() => process.exit(0), () => process.exit(1)));
   }
+  await app.listen({ port: config.demoPort, host: config.host });
+  process.stdout.write(`${JSON.stringify({ level: 'info', service: 'demo', msg: `listening on ${config.demo.publicUrl}`, port: config.demoPort })}\n`);
 }
 
 main().catch((error: unknown) => {

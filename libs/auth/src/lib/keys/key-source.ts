@@ -1,6 +1,7 @@
 import { KeyObject } from 'node:crypto';
 import { importJWK, type JWK } from 'jose';
 import type { AcceptedAlgorithm } from '../auth-options.interface';
+import { metadataUrl } from './metadata-url';
 
 /** A verification key with the one algorithm it may be used with (RFC 8725 s3.1). */
 export interface VerificationKey {
@@ -13,6 +14,7 @@ const REFRESH_COOLDOWN_MS = 30_000; // an unknown kid refetches the JWKS at most
 const MAX_AGE_MS = 600_000; // the JWKS is refetched in the background after this
 const FETCH_TIMEOUT_MS = 5_000;
 const MAX_JWKS_BYTES = 256 * 1024;
+const MIN_RSA_BITS = 2048; // RFC 7518 s3.3
 
 /**
  * The authorization server's public keys: found through its discovery document (or a
@@ -26,6 +28,7 @@ export class KeySource {
   private fetchedAt = 0;
   private lastAttempt = 0;
   private inflight: Promise<void> | undefined;
+  private jwksUri: string | undefined;
   private readonly listeners: ((kids: ReadonlySet<string>) => void)[] = [];
 
   constructor(
@@ -70,7 +73,8 @@ export class KeySource {
 
   private async load(): Promise<void> {
     this.lastAttempt = Date.now();
-    const jwksUri = this.options.jwksUri ?? (await this.discoverJwksUri());
+    this.jwksUri ??= this.options.jwksUri ?? (await this.discoverJwksUri());
+    const jwksUri = this.jwksUri;
     const jwks = (await this.getJson(jwksUri)) as { keys?: unknown };
     if (!Array.isArray(jwks.keys)) throw new Error('the JWKS has no keys array');
     const keys = new Map<string, VerificationKey>();
@@ -80,7 +84,10 @@ export class KeySource {
       if ('d' in jwk || jwk.kty === 'oct') continue; // never a private or symmetric key
       try {
         const imported = await importJWK(jwk, alg);
-        keys.set(jwk.kid, { kid: jwk.kid, alg, key: imported instanceof Uint8Array ? (undefined as never) : KeyObject.from(imported) });
+        if (imported instanceof Uint8Array) continue;
+        const key = KeyObject.from(imported);
+        if (key.asymmetricKeyType?.startsWith('rsa') && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) continue;
+        keys.set(jwk.kid, { kid: jwk.kid, alg, key });
       } catch {
         // a malformed key is skipped; the others still serve
       }
@@ -92,7 +99,7 @@ export class KeySource {
   }
 
   private async discoverJwksUri(): Promise<string> {
-    const metadata = (await this.getJson(`${this.options.issuer}/.well-known/oauth-authorization-server`)) as {
+    const metadata = (await this.getJson(metadataUrl(this.options.issuer))) as {
       issuer?: unknown;
       jwks_uri?: unknown;
     };

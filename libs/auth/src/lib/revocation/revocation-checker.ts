@@ -1,4 +1,5 @@
 import type { RevocationOptions } from '../auth-options.interface';
+import { metadataUrl } from '../keys/metadata-url';
 import type { Principal } from '../principal';
 
 const DEFAULT_INTROSPECTION_CACHE_MS = 30_000;
@@ -70,7 +71,7 @@ export class RevocationChecker {
 
   private async endpoint(): Promise<string> {
     if (this.introspectionEndpoint) return this.introspectionEndpoint;
-    const response = await this.fetchFn(`${this.issuer}/.well-known/oauth-authorization-server`, { redirect: 'error', signal: AbortSignal.timeout(5_000) });
+    const response = await this.fetchFn(metadataUrl(this.issuer), { redirect: 'error', signal: AbortSignal.timeout(5_000) });
     const metadata = (await response.json()) as { issuer?: unknown; introspection_endpoint?: unknown };
     if (metadata.issuer !== this.issuer || typeof metadata.introspection_endpoint !== 'string') {
       throw new Error('no introspection endpoint in the issuer metadata');

@@ -3,13 +3,14 @@ import { ThrottlerModule, type ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type { Redis } from 'ioredis';
 import { AuthThrottlerGuard, THROTTLE_TRUST_PROXY } from './auth-throttler.guard';
+import { FixedWindowThrottlerStorage } from './fixed-window.storage';
 import { DEFAULT_PRESETS, throttlerName, type AuthThrottlePreset, type PresetLimits } from './throttle-presets';
 
 /** Options of {@link AuthThrottlerModule}. */
 export interface AuthThrottlerOptions {
   /** `TRUST_PROXY`: proxy hops or addresses whose `X-Forwarded-For` is believed. Default none. */
   readonly trustProxy?: false | number | readonly string[];
-  /** Shares counters between instances; in-process when omitted. */
+  /** Shares counters between instances; in-process (fixed windows, O(1) per request) when omitted. */
   readonly redis?: Redis;
   /** Overrides of {@link DEFAULT_PRESETS}. */
   readonly presets?: Partial<Record<AuthThrottlePreset, PresetLimits>>;
@@ -30,7 +31,7 @@ export class AuthThrottlerModule {
         { name: throttlerName(preset, 'account'), limit: perAccount.limit, ttl: perAccount.ttlMs, blockDuration: perAccount.blockMs ?? perAccount.ttlMs },
       ];
     });
-    const storage: ThrottlerStorage | undefined = options.redis ? new ThrottlerStorageRedisService(options.redis) : undefined;
+    const storage: ThrottlerStorage = options.redis ? new ThrottlerStorageRedisService(options.redis) : new FixedWindowThrottlerStorage();
     return {
       module: AuthThrottlerModule,
       global: true, // guards on any module's controllers need the throttler's options and storage

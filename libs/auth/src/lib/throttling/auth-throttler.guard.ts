@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { type ExecutionContext, HttpException, Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { getOptionsToken, getStorageToken, ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerModuleOptions, type ThrottlerRequest, type ThrottlerStorage } from '@nestjs/throttler';
+import {
+  getOptionsToken,
+  getStorageToken,
+  ThrottlerGuard,
+  type ThrottlerLimitDetail,
+  type ThrottlerModuleOptions,
+  type ThrottlerOptions,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
 import { clientIpResolver } from '@authkit/observability';
 import { AuthThrottle } from './auth-throttle.decorator';
 import { TooManyRequestsError } from './too-many-requests.error';
@@ -23,6 +31,8 @@ const IPV6_PREFIX_BITS = 64; // one subscriber usually holds a whole /64
 @Injectable()
 export class AuthThrottlerGuard extends ThrottlerGuard {
   private readonly clientIp: (req: IncomingMessage) => string;
+  private readonly byPreset = new Map<string, ThrottlerOptions[]>();
+  private readonly presets = new WeakMap<object, string | null>();
 
   constructor(
     @Inject(getOptionsToken()) options: ThrottlerModuleOptions,
@@ -34,23 +44,50 @@ export class AuthThrottlerGuard extends ThrottlerGuard {
     this.clientIp = clientIpResolver(trustProxy);
   }
 
+  /**
+   * Runs only the two throttlers of the route's preset. (The base guard walks every named
+   * throttler with five metadata lookups each on every request; presets take no per-route
+   * overrides, so their limits are read from the throttler definitions directly.)
+   */
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (!this.presetOf(context)) return true;
+    const preset = this.presetOf(context);
+    if (!preset) return true;
     try {
-      return await super.canActivate(context);
+      for (const throttler of this.throttlersOf(preset)) {
+        const by = throttler.name!.slice(preset.length + 1);
+        const req = context.switchToHttp().getRequest<IncomingMessage & { body?: unknown }>();
+        const tracker = by === 'account' ? accountOf(req) : addressKey(this.clientIp(req));
+        if (tracker === undefined) continue; // no account named: the per-address limit still applies
+        const ttl = Number(throttler.ttl);
+        await this.handleRequest({
+          context,
+          throttler,
+          limit: Number(throttler.limit),
+          ttl,
+          blockDuration: Number(throttler.blockDuration ?? ttl),
+          getTracker: async () => tracker,
+          generateKey: (ctx, suffix, name) => this.generateKey(ctx, suffix, name),
+        });
+      }
+      return true;
     } catch (error) {
       if (error instanceof HttpException) throw error;
       throw new ServiceUnavailableException({ error: 'temporarily_unavailable', error_description: 'Rate limiting is unavailable.' });
     }
   }
 
-  protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
-    const [preset, by] = (request.throttler.name ?? '').split(':');
-    if (preset !== this.presetOf(request.context)) return true;
-    const req = request.context.switchToHttp().getRequest<IncomingMessage & { body?: unknown }>();
-    const tracker = by === 'account' ? accountOf(req) : addressKey(this.clientIp(req));
-    if (tracker === undefined) return true; // no account named: the per-address limit still applies
-    return super.handleRequest({ ...request, getTracker: async () => tracker });
+  /** Per-preset counters are shared by every route of the preset, as a login limit must be. */
+  protected override generateKey(_context: ExecutionContext, tracker: string, name: string): string {
+    return `${name}:${tracker}`;
+  }
+
+  private throttlersOf(preset: string): ThrottlerOptions[] {
+    let throttlers = this.byPreset.get(preset);
+    if (!throttlers) {
+      throttlers = this.throttlers.filter((t) => t.name?.startsWith(`${preset}:`));
+      this.byPreset.set(preset, throttlers);
+    }
+    return throttlers;
   }
 
   protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
@@ -60,8 +97,15 @@ export class AuthThrottlerGuard extends ThrottlerGuard {
     throw new TooManyRequestsError(retryAfter);
   }
 
+  /** The route's preset; metadata is fixed at boot, so it is read once per handler. */
   private presetOf(context: ExecutionContext): string | undefined {
-    return this.reflector.getAllAndOverride(AuthThrottle, [context.getHandler(), context.getClass()]);
+    const handler = context.getHandler();
+    let preset = this.presets.get(handler);
+    if (preset === undefined) {
+      preset = this.reflector.getAllAndOverride(AuthThrottle, [handler, context.getClass()]) ?? null;
+      this.presets.set(handler, preset);
+    }
+    return preset ?? undefined;
   }
 }
 

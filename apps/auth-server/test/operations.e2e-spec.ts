@@ -105,6 +105,29 @@ describeEachDatabase('auth-server readiness and shutdown', (database) => {
     }
   });
 
+  it('reports not ready (503) while the shared state (Redis) is unreachable', async () => {
+    const server = await startAuthServer(database(), { REDIS_URL: 'redis://127.0.0.1:1' });
+    try {
+      const ready = await fetch(`${server.url}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ error: 'temporarily_unavailable' });
+      expect((await fetch(`${server.url}/health`)).status).toBe(200); // alive, not ready
+    } finally {
+      await server.close();
+    }
+  });
+
+  (process.env['REDIS_URL'] ? it : it.skip)('reports ready with the shared state up when REDIS_URL answers', async () => {
+    const server = await startAuthServer(database(), { REDIS_URL: process.env['REDIS_URL'] });
+    try {
+      const ready = await fetch(`${server.url}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ details: { shared_state: { status: 'up' } } });
+    } finally {
+      await server.close();
+    }
+  });
+
   it('flushes buffered audit events on graceful shutdown before the database closes', async () => {
     const server = await startAuthServer(database(), { AUDIT_FLUSH_INTERVAL_MS: '10000' });
     const audit = server.app.get(AuditService);

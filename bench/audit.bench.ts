@@ -27,6 +27,7 @@ import {
   type PendingEvent,
 } from '@authkit/audit';
 import { databaseOptions } from '@authkit/database';
+import { type Figure, positive, round, progressLog, runBenchmark } from './support/bench-kit';
 
 const SERVER_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SECONDS = positive(process.env['BENCH_AUDIT_SECONDS'], 5);
@@ -38,29 +39,14 @@ const WARM_UP_EVENTS = 300;
 const FLUSH_TIMEOUT_MS = 90_000;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
-interface Figure {
-  readonly benchmark: string;
-  readonly value: number;
-  readonly unit: string;
-  readonly reference: string;
-  readonly reference_value: number;
-  readonly ratio: number;
-  readonly [extra: string]: unknown;
-}
 
 interface Measurement {
   readonly events: number;
   readonly seconds: number;
 }
 
-function positive(text: string | undefined, fallback: number): number {
-  const value = Number(text);
-  return text !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
-}
 
-function log(message: string): void {
-  process.stderr.write(`[audit.bench] ${message}\n`);
-}
+const log = progressLog('audit.bench');
 
 function now(): number {
   return performance.now();
@@ -218,10 +204,6 @@ async function measure(url: string): Promise<Figure> {
   }
 }
 
-function round(x: number): number {
-  return Math.round(x * 10) / 10;
-}
-
 async function main(): Promise<number> {
   let server: URL;
   try {
@@ -278,12 +260,4 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    log(`failed: ${(error as Error).stack ?? String(error)}`);
-    process.exitCode = 1;
-  },
-);
+runBenchmark(main, log);

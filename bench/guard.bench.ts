@@ -42,6 +42,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ChildMessage, Platform, StartMessage } from './servers/guard-app';
+import { type Figure, positive, round, progressLog } from './support/bench-kit';
 
 // autocannon ships no type declarations; this is the part of its API used here.
 interface AutocannonResult {
@@ -75,20 +76,7 @@ const AUDIENCE = 'https://api.bench.example';
 const TOKEN_LIFETIME_S = 3_600; // far beyond the run: no token expires while measured
 const CLOCK_TICKS = 100; // USER_HZ on Linux, the unit of /proc/<pid>/stat times
 
-interface Figure {
-  readonly benchmark: string;
-  readonly value: number;
-  readonly unit: string;
-  readonly reference: string;
-  readonly reference_value: number;
-  readonly ratio: number;
-  readonly [extra: string]: unknown;
-}
 
-function positive(text: string | undefined, fallback: number): number {
-  const value = Number(text);
-  return text !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
-}
 
 function platforms(text: string | undefined): Platform[] {
   if (!text) return ['fastify', 'express'];
@@ -97,14 +85,8 @@ function platforms(text: string | undefined): Platform[] {
   return chosen as Platform[];
 }
 
-function log(message: string): void {
-  process.stderr.write(`[guard.bench] ${message}\n`);
-}
+const log = progressLog('guard.bench');
 
-function round(x: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
 
 // ---------------------------------------------------------------------------------------
 // Tokens: RS256 RFC 9068 access tokens signed with node:crypto, as libs/auth/test/token-factory.ts does

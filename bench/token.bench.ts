@@ -43,6 +43,7 @@ import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { type Figure, positive, round, progressLog, runBenchmark } from './support/bench-kit';
 
 // autocannon ships no type declarations; this is the part of its API used here.
 interface AutocannonResult {
@@ -93,29 +94,10 @@ const HEADERS = {
 
 type Algorithm = 'RS256' | 'ES256' | 'EdDSA';
 
-interface Figure {
-  readonly benchmark: string;
-  readonly value: number;
-  readonly unit: string;
-  readonly reference: string;
-  readonly reference_value: number;
-  readonly ratio: number;
-  readonly [extra: string]: unknown;
-}
 
-function positive(text: string | undefined, fallback: number): number {
-  const value = Number(text);
-  return text !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
-}
 
-function log(message: string): void {
-  process.stderr.write(`[token.bench] ${message}\n`);
-}
+const log = progressLog('token.bench');
 
-function round(x: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
 
 // ---------------------------------------------------------------------------------------
 // References: raw node:crypto signing on one core
@@ -1048,12 +1030,4 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    log(`failed: ${(error as Error).stack ?? String(error)}`);
-    process.exitCode = 1;
-  },
-);
+runBenchmark(main, log);

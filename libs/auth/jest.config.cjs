@@ -2,5 +2,4 @@ module.exports = {
   ...require('../../jest.preset.js'),
   displayName: 'auth',
   rootDir: __dirname,
-  passWithNoTests: true,
 };

@@ -1,7 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
-import { exposeRequestId, fastifyServerOptions } from '@authkit/observability';
+import { fastifyServerOptions, instrumentFastify, PINO_LOGGER, PinoNestLogger } from '@authkit/observability';
 import { AppModule, type AuthServerRuntime } from './app/app.module';
 import { resolveKek } from './app/crypto/dev-kek';
 import { readAnyBodyOnFormEndpoints } from './app/oauth/form-endpoints.body-parser';
@@ -32,7 +31,7 @@ export async function createAuthServer(
     bufferLogs: true,
     abortOnError: false,
   });
-  exposeRequestId(app.getHttpAdapter().getInstance());
-  app.useLogger(app.get(Logger));
+  instrumentFastify(app.getHttpAdapter().getInstance(), { logger: app.get(PINO_LOGGER), trustProxy: runtime.config.trustProxy });
+  app.useLogger(app.get(PinoNestLogger));
   return app;
 }

@@ -16,10 +16,7 @@ export interface RunningAuthServer {
   close(): Promise<void>;
 }
 
-/**
- * nestjs-pino keeps one root logger per process: the first app created in a test file
- * keeps writing there for the apps after it. So every app of a file shares one capture.
- */
+/** Every app of a test file writes to one capture, so assertions see all of a file's lines. */
 const logs = captureLogs();
 
 /** A fixed key-encryption key for tests. */

@@ -1,9 +1,8 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { AppConfig } from '@authkit/config';
-import { exposeRequestId, fastifyServerOptions } from '@authkit/observability';
+import { fastifyServerOptions, instrumentFastify, PINO_LOGGER, PinoNestLogger } from '@authkit/observability';
 import { DemoModule } from './app/app.module';
 
 /** Creates the demo application on Fastify (not yet listening). */
@@ -13,7 +12,7 @@ export async function createDemo(config: AppConfig, logDestination?: Destination
     bufferLogs: true,
     abortOnError: false,
   });
-  exposeRequestId(app.getHttpAdapter().getInstance());
-  app.useLogger(app.get(Logger));
+  instrumentFastify(app.getHttpAdapter().getInstance(), { logger: app.get(PINO_LOGGER), trustProxy: config.trustProxy });
+  app.useLogger(app.get(PinoNestLogger));
   return app;
 }

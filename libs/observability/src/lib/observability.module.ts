@@ -1,41 +1,38 @@
-import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
-import { LoggerModule } from 'nestjs-pino';
 import { HttpExceptionFilter } from './http-exception.filter';
-import { loggerParams } from './logging';
+import { createLogger } from './logging';
 import { MetricsController } from './metrics.controller';
 import { MetricsInterceptor } from './metrics.interceptor';
 import { MetricsService } from './metrics.service';
 import { OBSERVABILITY_OPTIONS, type ObservabilityOptions } from './observability-options';
-import { RequestContextMiddleware } from './request-context.middleware';
+import { PinoNestLogger } from './pino-nest.logger';
 
-/** Every route, the root included (path-to-regexp v8 syntax). */
-const ALL_ROUTES = { path: '{*path}', method: RequestMethod.ALL };
+/** Injection token of the service's pino logger. */
+export const PINO_LOGGER = Symbol('PINO_LOGGER');
 
 /**
- * Structured logs with request ids and redaction, the request context, Prometheus
- * metrics at `/metrics`, and the error filter that keeps stack traces out of responses.
+ * Structured logs, Prometheus metrics at `/metrics`, and the error filter that keeps
+ * stack traces out of responses. The app installs the request plumbing on Fastify with
+ * `instrumentFastify` and uses `PinoNestLogger` as Nest's logger.
  */
 @Module({})
-export class ObservabilityModule implements NestModule {
+export class ObservabilityModule {
   static forRoot(options: ObservabilityOptions): DynamicModule {
+    const logger = createLogger(options);
     return {
       module: ObservabilityModule,
       global: true,
-      imports: [LoggerModule.forRoot({ ...loggerParams(options), forRoutes: [ALL_ROUTES] })],
       controllers: [MetricsController],
       providers: [
         { provide: OBSERVABILITY_OPTIONS, useValue: options },
+        { provide: PINO_LOGGER, useValue: logger },
+        { provide: PinoNestLogger, useValue: new PinoNestLogger(logger) },
         MetricsService,
-        RequestContextMiddleware,
         { provide: APP_INTERCEPTOR, useClass: MetricsInterceptor },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
       ],
-      exports: [MetricsService, OBSERVABILITY_OPTIONS],
+      exports: [MetricsService, OBSERVABILITY_OPTIONS, PINO_LOGGER, PinoNestLogger],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestContextMiddleware).forRoutes(ALL_ROUTES);
   }
 }

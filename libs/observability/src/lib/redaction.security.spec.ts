@@ -1,19 +1,17 @@
 // Attack: credential disclosure through logs (OWASP ASVS 5.0 V16.2.5: logs must not
 // contain credentials or session tokens; CWE-532). Every value planted here must be
 // absent from the captured log lines.
-import pino from 'pino';
 import { findSecrets } from '@authkit/testing';
-import { loggerParams } from './logging';
+import { createLogger } from './logging';
 
 function capture() {
   const lines: string[] = [];
-  const params = loggerParams({
+  const logger = createLogger({
     service: 'test',
     logLevel: 'debug',
     trustProxy: false,
     logDestination: { write: (line: string) => void lines.push(line) },
   });
-  const logger = (params.pinoHttp as { logger: pino.Logger }).logger;
   return { logger, lines };
 }
 

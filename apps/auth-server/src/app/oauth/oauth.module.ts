@@ -22,6 +22,7 @@ import { Endpoints } from './endpoints';
 import { OwnTokenVerifier } from './own-token.verifier';
 import { RevocationList } from './revocation-list';
 import { TokenController } from './token.controller';
+import { TokenRoute } from './token.route';
 import { TokenEndpointsService } from './token-endpoints.service';
 
 /** Clients, signing keys, the token/revocation/introspection endpoints, discovery and the admin API. */
@@ -44,6 +45,7 @@ export class OAuthModule {
         OwnTokenVerifier,
         RevocationList,
         TokenEndpointsService,
+        TokenRoute,
         Endpoints,
         AdminGuard,
         BootstrapService,

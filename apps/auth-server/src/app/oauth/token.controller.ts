@@ -2,16 +2,13 @@ import { Controller, Header, HttpCode, Post, Req, UseGuards } from '@nestjs/comm
 import { AuthThrottle, AuthThrottlerGuard } from '@authkit/auth';
 import type { FastifyRequest } from 'fastify';
 import { ClientAuthenticator } from '../clients/client-authenticator';
-import { ClientCredentialsGrant, type TokenResponse } from './client-credentials.grant';
 import { Endpoints } from './endpoints';
 import { formParameters } from './form-parameters';
-import { assertGrantTypeSupported } from './grant-checks';
-import { OAuthError } from './oauth-error';
 import { TokenEndpointsService, type IntrospectionResponse } from './token-endpoints.service';
 
 /**
- * The token (RFC 6749 s3.2), revocation (RFC 7009) and introspection (RFC 7662)
- * endpoints. Each: parse the form once, authenticate the client, hand over to one service.
+ * The revocation (RFC 7009) and introspection (RFC 7662) endpoints (the token endpoint is
+ * `TokenRoute`). Each: parse the form once, authenticate the client, hand over to one service.
  * Every response carries `Cache-Control: no-store` (RFC 6749 s5.1). Rate-limited per
  * client address and per client by the `token` preset of `@authkit/auth`.
  */
@@ -21,26 +18,9 @@ import { TokenEndpointsService, type IntrospectionResponse } from './token-endpo
 export class TokenController {
   constructor(
     private readonly authenticator: ClientAuthenticator,
-    private readonly clientCredentials: ClientCredentialsGrant,
     private readonly tokenEndpoints: TokenEndpointsService,
     private readonly endpoints: Endpoints,
   ) {}
-
-  @Post('token')
-  @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
-  @Header('Pragma', 'no-cache')
-  async token(@Req() request: FastifyRequest): Promise<TokenResponse> {
-    const params = formParameters(request.headers['content-type'], request.body);
-    const grantType = assertGrantTypeSupported(params);
-    const { client } = await this.authenticator.authenticate(request.headers.authorization, params, this.endpoints.token);
-    switch (grantType) {
-      case 'client_credentials':
-        return this.clientCredentials.handle(client, params);
-      default:
-        throw new OAuthError('unsupported_grant_type', 'This grant type is not supported.');
-    }
-  }
 
   @Post('revoke')
   @HttpCode(200)

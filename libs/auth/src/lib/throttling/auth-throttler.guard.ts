@@ -13,6 +13,7 @@ import {
 } from '@nestjs/throttler';
 import { clientIpResolver } from '@authkit/observability';
 import { AuthThrottle } from './auth-throttle.decorator';
+import type { AuthThrottlePreset } from './throttle-presets';
 import { TooManyRequestsError } from './too-many-requests.error';
 
 /** Injection token of the `TRUST_PROXY` setting the guard derives client addresses from. */
@@ -32,7 +33,7 @@ const IPV6_PREFIX_BITS = 64; // one subscriber usually holds a whole /64
 export class AuthThrottlerGuard extends ThrottlerGuard {
   private readonly clientIp: (req: IncomingMessage) => string;
   private readonly byPreset = new Map<string, ThrottlerOptions[]>();
-  private readonly presets = new WeakMap<object, string | null>();
+  private readonly presets = new WeakMap<object, AuthThrottlePreset | null>();
 
   constructor(
     @Inject(getOptionsToken()) options: ThrottlerModuleOptions,
@@ -51,7 +52,16 @@ export class AuthThrottlerGuard extends ThrottlerGuard {
    */
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const preset = this.presetOf(context);
-    if (!preset) return true;
+    if (preset) await this.enforce(preset, context);
+    return true;
+  }
+
+  /**
+   * Counts the request against `preset` (per address and per account) and throws
+   * {@link TooManyRequestsError} past a limit, or a 503 when the store cannot answer. For
+   * routes served outside Nest's router (the token endpoint) with an `ExecutionContextHost`.
+   */
+  async enforce(preset: AuthThrottlePreset, context: ExecutionContext): Promise<void> {
     try {
       for (const throttler of this.throttlersOf(preset)) {
         const by = throttler.name!.slice(preset.length + 1);
@@ -69,7 +79,6 @@ export class AuthThrottlerGuard extends ThrottlerGuard {
           generateKey: (ctx, suffix, name) => this.generateKey(ctx, suffix, name),
         });
       }
-      return true;
     } catch (error) {
       if (error instanceof HttpException) throw error;
       throw new ServiceUnavailableException({ error: 'temporarily_unavailable', error_description: 'Rate limiting is unavailable.' });
@@ -98,7 +107,7 @@ export class AuthThrottlerGuard extends ThrottlerGuard {
   }
 
   /** The route's preset; metadata is fixed at boot, so it is read once per handler. */
-  private presetOf(context: ExecutionContext): string | undefined {
+  private presetOf(context: ExecutionContext): AuthThrottlePreset | undefined {
     const handler = context.getHandler();
     let preset = this.presets.get(handler);
     if (preset === undefined) {

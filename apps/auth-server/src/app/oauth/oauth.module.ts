@@ -12,6 +12,7 @@ import { KeyEncryptionKey } from '../crypto/kek.token';
 import { KeyEncryption } from '../crypto/key-encryption';
 import { SigningKeyEntity } from '../keys/signing-key.entity';
 import { SigningKeyService } from '../keys/signing-key.service';
+import { RefreshTokenService } from '../refresh/refresh-token.service';
 import { PasswordHasher } from '../users/password.hasher';
 import { UserEntity } from '../users/user.entity';
 import { UserService } from '../users/user.service';
@@ -51,6 +52,7 @@ export class OAuthModule {
         BootstrapService,
         PasswordHasher,
         UserService,
+        RefreshTokenService,
       ],
       exports: [ClientService, SigningKeyService, RevocationList, UserService],
     };

@@ -1,0 +1,136 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditService } from '@authkit/audit';
+import { OAuthError } from '../oauth/oauth-error';
+
+/**
+ * A second presentation of a token rotated less than this many seconds ago is treated as
+ * a race between a client's own concurrent requests: refused, without revoking the family.
+ * Later presentations are reuse: the family is revoked (RFC 9700 s4.14.2).
+ */
+export const CONCURRENT_ROTATION_WINDOW_S = 2;
+const TOKEN_BYTES = 32; // 256 bits (RFC 6749 s10.10)
+
+/** What a refresh token stands for. */
+export interface RefreshGrant {
+  readonly clientId: string;
+  readonly userId: string;
+  readonly scope: readonly string[];
+  readonly authTime: number;
+  readonly amr: readonly string[];
+}
+
+/** Lifetimes in seconds: idle (each token) and absolute (the whole family). */
+export interface RefreshLifetimes {
+  readonly idle: number;
+  readonly absolute: number;
+}
+
+interface Row {
+  id: string;
+  family_id: string;
+  client_id: string;
+  user_id: string;
+  scope: string;
+  auth_time: string;
+  amr: string[];
+  family_expires_at: Date;
+  rotated_at: Date | null;
+  revoked_at: Date | null;
+  expires_at: Date;
+}
+
+/**
+ * Issues and rotates refresh tokens. Rotation is one conditional UPDATE, so of several
+ * concurrent requests with the same token, on any number of instances, exactly one wins.
+ */
+@Injectable()
+export class RefreshTokenService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Starts a family. Returns the opaque token, shown to the client once. */
+  async issue(grant: RefreshGrant, lifetimes: RefreshLifetimes): Promise<string> {
+    const familyId = randomUUID();
+    const familyExpiresAt = new Date(Date.now() + lifetimes.absolute * 1000);
+    return this.insert(grant, familyId, null, lifetimes.idle, familyExpiresAt);
+  }
+
+  /**
+   * Exchanges `presented` for a new token of the same family (RFC 6749 s6; rotation per
+   * RFC 9700 s4.14.2). A narrower scope may be asked for; a wider one is `invalid_scope`.
+   *
+   * @throws OAuthError `invalid_grant` for an unknown, expired, revoked, foreign or reused
+   *   token; reuse revokes the whole family.
+   */
+  async rotate(presented: string, clientId: string, idleSeconds: number, scope?: readonly string[]): Promise<{ token: string; grant: RefreshGrant }> {
+    const hash = hashToken(presented);
+    const claimed = (await this.dataSource.query(
+      `UPDATE refresh_tokens SET rotated_at = now()
+       WHERE token_hash = $1 AND client_id = $2 AND rotated_at IS NULL AND revoked_at IS NULL
+         AND expires_at > now() AND family_expires_at > now()
+       RETURNING id, family_id, client_id, user_id, scope, auth_time, amr, family_expires_at, rotated_at, revoked_at, expires_at`,
+      [hash, clientId],
+    )) as [Row[], number] | Row[];
+    const row = (Array.isArray(claimed[0]) ? (claimed[0] as Row[]) : (claimed as Row[]))[0];
+    if (!row) return this.refuse(hash, clientId);
+    const granted = row.scope.split(' ').filter(Boolean);
+    const narrowed = scope ?? granted;
+    if (narrowed.some((s) => !granted.includes(s))) {
+      // Undo the claim: a bad scope request must not burn the token.
+      await this.dataSource.query('UPDATE refresh_tokens SET rotated_at = NULL WHERE id = $1', [row.id]);
+      throw new OAuthError('invalid_scope', 'The requested scope exceeds the original grant.');
+    }
+    const grant: RefreshGrant = { clientId, userId: row.user_id, scope: narrowed, authTime: Number(row.auth_time), amr: row.amr };
+    const token = await this.insert(grant, row.family_id, row.id, idleSeconds, row.family_expires_at);
+    this.audit.record({ type: 'token.refresh.rotated', outcome: 'success', actor: { type: 'client', id: clientId }, subject: { type: 'user', id: row.user_id }, details: { family: row.family_id } });
+    return { token, grant };
+  }
+
+  /** Revokes the family of `presented` (RFC 7009), when it belongs to `clientId`. */
+  async revokeFamily(presented: string, clientId: string): Promise<boolean> {
+    const rows = (await this.dataSource.query('SELECT family_id FROM refresh_tokens WHERE token_hash = $1 AND client_id = $2', [hashToken(presented), clientId])) as { family_id: string }[];
+    if (!rows[0]) return false;
+    await this.dataSource.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [rows[0].family_id]);
+    return true;
+  }
+
+  private async refuse(hash: string, clientId: string): Promise<never> {
+    const [row] = (await this.dataSource.query(
+      `SELECT id, family_id, client_id, user_id, rotated_at, revoked_at, now() - rotated_at < make_interval(secs => $2) AS racing
+       FROM refresh_tokens WHERE token_hash = $1`,
+      [hash, CONCURRENT_ROTATION_WINDOW_S],
+    )) as (Row & { racing: boolean | null })[];
+    if (row && row.client_id === clientId && row.rotated_at && !row.revoked_at && !row.racing) {
+      await this.dataSource.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [row.family_id]);
+      this.audit.record({
+        type: 'token.refresh.reuse_detected',
+        outcome: 'failure',
+        actor: { type: 'client', id: clientId },
+        subject: { type: 'user', id: row.user_id },
+        details: { family: row.family_id },
+      });
+    }
+    throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
+  }
+
+  private async insert(grant: RefreshGrant, familyId: string, parentId: string | null, idleSeconds: number, familyExpiresAt: Date): Promise<string> {
+    const token = randomBytes(TOKEN_BYTES).toString('base64url');
+    const expiresAt = new Date(Math.min(Date.now() + idleSeconds * 1000, familyExpiresAt.getTime()));
+    await this.dataSource.query(
+      `INSERT INTO refresh_tokens (id, token_hash, family_id, parent_id, client_id, user_id, scope, auth_time, amr, expires_at, family_expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [randomUUID(), hashToken(token), familyId, parentId, grant.clientId, grant.userId, grant.scope.join(' '), grant.authTime, [...grant.amr], expiresAt, familyExpiresAt],
+    );
+    return token;
+  }
+}
+
+/** Refresh tokens are 256-bit random values: a fast hash suffices (no guessing to slow down). */
+function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}

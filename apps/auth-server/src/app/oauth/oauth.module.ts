@@ -12,6 +12,7 @@ import { KeyEncryptionKey } from '../crypto/kek.token';
 import { KeyEncryption } from '../crypto/key-encryption';
 import { SigningKeyEntity } from '../keys/signing-key.entity';
 import { SigningKeyService } from '../keys/signing-key.service';
+import { AuthorizationCodeService } from '../authorize/authorization-code.service';
 import { RefreshTokenService } from '../refresh/refresh-token.service';
 import { PasswordHasher } from '../users/password.hasher';
 import { UserEntity } from '../users/user.entity';
@@ -53,6 +54,7 @@ export class OAuthModule {
         PasswordHasher,
         UserService,
         RefreshTokenService,
+        AuthorizationCodeService,
       ],
       exports: [ClientService, SigningKeyService, RevocationList, UserService],
     };

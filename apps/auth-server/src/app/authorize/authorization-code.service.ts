@@ -1,0 +1,133 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditService } from '@authkit/audit';
+import { OAuthError } from '../oauth/oauth-error';
+import { RevocationList } from '../oauth/revocation-list';
+import { pkceVerifierMatches } from './pkce';
+
+const CODE_BYTES = 32; // 256 bits (RFC 6749 s10.10)
+
+/** What a code stands for, fixed when it is issued. */
+export interface CodeGrant {
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly codeChallenge: string;
+  readonly userId: string;
+  readonly scope: readonly string[];
+  readonly nonce: string | undefined;
+  readonly authTime: number;
+  readonly amr: readonly string[];
+}
+
+/** A redeemed code: its grant, and the id under which to record what was issued for it. */
+export interface RedeemedCode {
+  readonly id: string;
+  readonly grant: CodeGrant;
+}
+
+interface Row {
+  id: string;
+  client_id: string;
+  redirect_uri: string;
+  code_challenge: string;
+  user_id: string;
+  scope: string;
+  nonce: string | null;
+  auth_time: string;
+  amr: string[];
+  expires_at: Date;
+  redeemed_at: Date | null;
+  issued_access_jti: string | null;
+  issued_access_exp: string | null;
+  issued_refresh_family: string | null;
+}
+
+/**
+ * Authorization codes: opaque, high-entropy, stored as hashes, living `AUTH_CODE_TTL`
+ * seconds (60 by default), bound to client, redirect URI and PKCE challenge, and redeemable
+ * once. A second redemption by the rightful client (right credentials, redirect URI and
+ * verifier) is a replay: it fails and revokes everything the first one issued (RFC 6749
+ * s4.1.2). A redemption with the wrong client, redirect URI or verifier fails and revokes
+ * nothing, so a thief without the verifier cannot burn the user's tokens.
+ */
+@Injectable()
+export class AuthorizationCodeService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly revocations: RevocationList,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Issues a code; returns it once, in clear. */
+  async issue(grant: CodeGrant, ttlSeconds: number): Promise<string> {
+    const code = randomBytes(CODE_BYTES).toString('base64url');
+    await this.dataSource.query(
+      `INSERT INTO authorization_codes (id, code_hash, client_id, redirect_uri, code_challenge, user_id, scope, nonce, auth_time, amr, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11))`,
+      [randomUUID(), hashCode(code), grant.clientId, grant.redirectUri, grant.codeChallenge, grant.userId, grant.scope.join(' '), grant.nonce ?? null, grant.authTime, [...grant.amr], ttlSeconds],
+    );
+    this.audit.record({ type: 'code.issued', outcome: 'success', actor: { type: 'user', id: grant.userId }, details: { client_id: grant.clientId } });
+    return code;
+  }
+
+  /**
+   * Redeems `code` for the token endpoint (RFC 6749 s4.1.3, RFC 7636 s4.6).
+   * @throws OAuthError `invalid_grant` for an unknown, expired, foreign, mismatched or replayed code.
+   */
+  async redeem(code: string, clientId: string, redirectUri: string | undefined, verifier: string | undefined): Promise<RedeemedCode> {
+    const [row] = (await this.dataSource.query('SELECT * FROM authorization_codes WHERE code_hash = $1', [hashCode(code)])) as Row[];
+    const invalid = () => new OAuthError('invalid_grant', 'The authorization code is invalid, expired or already used.');
+    // Binding checks first: a wrong client, redirect URI or verifier never revokes anything.
+    if (!row || row.client_id !== clientId || row.redirect_uri !== redirectUri || !pkceVerifierMatches(verifier, row.code_challenge)) {
+      throw invalid();
+    }
+    const claimed = (await this.dataSource.query(
+      'UPDATE authorization_codes SET redeemed_at = now() WHERE id = $1 AND redeemed_at IS NULL AND expires_at > now() RETURNING id',
+      [row.id],
+    )) as [unknown[], number] | unknown[];
+    const won = (Array.isArray(claimed[0]) ? (claimed[0] as unknown[]) : (claimed as unknown[])).length === 1;
+    if (!won) {
+      if (row.redeemed_at) await this.revokeIssued(row);
+      throw invalid();
+    }
+    this.audit.record({ type: 'code.redeemed', outcome: 'success', actor: { type: 'client', id: clientId }, subject: { type: 'user', id: row.user_id } });
+    return {
+      id: row.id,
+      grant: {
+        clientId,
+        redirectUri: row.redirect_uri,
+        codeChallenge: row.code_challenge,
+        userId: row.user_id,
+        scope: row.scope.split(' ').filter(Boolean),
+        nonce: row.nonce ?? undefined,
+        authTime: Number(row.auth_time),
+        amr: row.amr,
+      },
+    };
+  }
+
+  /** Remembers what a redemption issued, so that a replay can revoke it. */
+  async recordIssued(codeId: string, issued: { accessJti: string; accessExp: number; refreshFamily?: string }): Promise<void> {
+    await this.dataSource.query(
+      'UPDATE authorization_codes SET issued_access_jti = $2, issued_access_exp = $3, issued_refresh_family = $4 WHERE id = $1',
+      [codeId, issued.accessJti, issued.accessExp, issued.refreshFamily ?? null],
+    );
+  }
+
+  private async revokeIssued(row: Row): Promise<void> {
+    if (row.issued_access_jti && row.issued_access_exp) {
+      await this.revocations.revoke(row.issued_access_jti, row.client_id, Number(row.issued_access_exp));
+    }
+    if (row.issued_refresh_family) {
+      await this.dataSource.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [row.issued_refresh_family]);
+    }
+    this.audit.record({ type: 'code.replayed', outcome: 'failure', actor: { type: 'client', id: row.client_id }, subject: { type: 'user', id: row.user_id }, details: { revoked_access_token: row.issued_access_jti !== null, revoked_refresh_family: row.issued_refresh_family !== null } });
+  }
+}
+
+/** Codes are 256-bit random values: a fast hash suffices. */
+function hashCode(code: string): string {
+  return createHash('sha256').update(code, 'utf8').digest('hex');
+}

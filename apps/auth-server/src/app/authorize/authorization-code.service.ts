@@ -1,13 +1,12 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@authkit/audit';
+import { hashOpaqueToken, newOpaqueToken, returnedRows } from '../crypto/opaque-token';
 import { OAuthError } from '../oauth/oauth-error';
 import { RevocationList } from '../oauth/revocation-list';
 import { pkceVerifierMatches } from './pkce';
-
-const CODE_BYTES = 32; // 256 bits (RFC 6749 s10.10)
 
 /** What a code stands for, fixed when it is issued. */
 export interface CodeGrant {
@@ -62,11 +61,11 @@ export class AuthorizationCodeService {
 
   /** Issues a code; returns it once, in clear. */
   async issue(grant: CodeGrant, ttlSeconds: number): Promise<string> {
-    const code = randomBytes(CODE_BYTES).toString('base64url');
+    const code = newOpaqueToken();
     await this.dataSource.query(
       `INSERT INTO authorization_codes (id, code_hash, client_id, redirect_uri, code_challenge, user_id, scope, nonce, auth_time, amr, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11))`,
-      [randomUUID(), hashCode(code), grant.clientId, grant.redirectUri, grant.codeChallenge, grant.userId, grant.scope.join(' '), grant.nonce ?? null, grant.authTime, [...grant.amr], ttlSeconds],
+      [randomUUID(), hashOpaqueToken(code), grant.clientId, grant.redirectUri, grant.codeChallenge, grant.userId, grant.scope.join(' '), grant.nonce ?? null, grant.authTime, [...grant.amr], ttlSeconds],
     );
     this.audit.record({ type: 'code.issued', outcome: 'success', actor: { type: 'user', id: grant.userId }, details: { client_id: grant.clientId } });
     return code;
@@ -77,7 +76,7 @@ export class AuthorizationCodeService {
    * @throws OAuthError `invalid_grant` for an unknown, expired, foreign, mismatched or replayed code.
    */
   async redeem(code: string, clientId: string, redirectUri: string | undefined, verifier: string | undefined): Promise<RedeemedCode> {
-    const [row] = (await this.dataSource.query('SELECT * FROM authorization_codes WHERE code_hash = $1', [hashCode(code)])) as Row[];
+    const [row] = (await this.dataSource.query('SELECT * FROM authorization_codes WHERE code_hash = $1', [hashOpaqueToken(code)])) as Row[];
     const invalid = () => new OAuthError('invalid_grant', 'The authorization code is invalid, expired or already used.');
     // Binding checks first: a wrong client, redirect URI or verifier never revokes anything.
     if (!row || row.client_id !== clientId || row.redirect_uri !== redirectUri || !pkceVerifierMatches(verifier, row.code_challenge)) {
@@ -86,8 +85,8 @@ export class AuthorizationCodeService {
     const claimed = (await this.dataSource.query(
       'UPDATE authorization_codes SET redeemed_at = now() WHERE id = $1 AND redeemed_at IS NULL AND expires_at > now() RETURNING id',
       [row.id],
-    )) as [unknown[], number] | unknown[];
-    const won = (Array.isArray(claimed[0]) ? (claimed[0] as unknown[]) : (claimed as unknown[])).length === 1;
+    )) as unknown;
+    const won = returnedRows(claimed).length === 1;
     if (!won) {
       if (row.redeemed_at) await this.revokeIssued(row);
       throw invalid();
@@ -125,9 +124,4 @@ export class AuthorizationCodeService {
     }
     this.audit.record({ type: 'code.replayed', outcome: 'failure', actor: { type: 'client', id: row.client_id }, subject: { type: 'user', id: row.user_id }, details: { revoked_access_token: row.issued_access_jti !== null, revoked_refresh_family: row.issued_refresh_family !== null } });
   }
-}
-
-/** Codes are 256-bit random values: a fast hash suffices. */
-function hashCode(code: string): string {
-  return createHash('sha256').update(code, 'utf8').digest('hex');
 }

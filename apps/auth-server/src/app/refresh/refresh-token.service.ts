@@ -1,8 +1,9 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@authkit/audit';
+import { hashOpaqueToken, newOpaqueToken, returnedRows } from '../crypto/opaque-token';
 import { OAuthError } from '../oauth/oauth-error';
 
 /**
@@ -11,7 +12,6 @@ import { OAuthError } from '../oauth/oauth-error';
  * Later presentations are reuse: the family is revoked (RFC 9700 s4.14.2).
  */
 export const CONCURRENT_ROTATION_WINDOW_S = 2;
-const TOKEN_BYTES = 32; // 256 bits (RFC 6749 s10.10)
 
 /** What a refresh token stands for. */
 export interface RefreshGrant {
@@ -68,15 +68,15 @@ export class RefreshTokenService {
    *   token; reuse revokes the whole family.
    */
   async rotate(presented: string, clientId: string, idleSeconds: number, scope?: readonly string[]): Promise<{ token: string; grant: RefreshGrant }> {
-    const hash = hashToken(presented);
+    const hash = hashOpaqueToken(presented);
     const claimed = (await this.dataSource.query(
       `UPDATE refresh_tokens SET rotated_at = now()
        WHERE token_hash = $1 AND client_id = $2 AND rotated_at IS NULL AND revoked_at IS NULL
          AND expires_at > now() AND family_expires_at > now()
        RETURNING id, family_id, client_id, user_id, scope, auth_time, amr, family_expires_at, rotated_at, revoked_at, expires_at`,
       [hash, clientId],
-    )) as [Row[], number] | Row[];
-    const row = (Array.isArray(claimed[0]) ? (claimed[0] as Row[]) : (claimed as Row[]))[0];
+    )) as unknown;
+    const row = returnedRows<Row>(claimed)[0];
     if (!row) return this.refuse(hash, clientId);
     const granted = row.scope.split(' ').filter(Boolean);
     const narrowed = scope ?? granted;
@@ -93,7 +93,7 @@ export class RefreshTokenService {
 
   /** Revokes the family of `presented` (RFC 7009), when it belongs to `clientId`. */
   async revokeFamily(presented: string, clientId: string): Promise<boolean> {
-    const rows = (await this.dataSource.query('SELECT family_id FROM refresh_tokens WHERE token_hash = $1 AND client_id = $2', [hashToken(presented), clientId])) as { family_id: string }[];
+    const rows = (await this.dataSource.query('SELECT family_id FROM refresh_tokens WHERE token_hash = $1 AND client_id = $2', [hashOpaqueToken(presented), clientId])) as { family_id: string }[];
     if (!rows[0]) return false;
     await this.dataSource.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [rows[0].family_id]);
     return true;
@@ -119,18 +119,13 @@ export class RefreshTokenService {
   }
 
   private async insert(grant: RefreshGrant, familyId: string, parentId: string | null, idleSeconds: number, familyExpiresAt: Date): Promise<string> {
-    const token = randomBytes(TOKEN_BYTES).toString('base64url');
+    const token = newOpaqueToken();
     const expiresAt = new Date(Math.min(Date.now() + idleSeconds * 1000, familyExpiresAt.getTime()));
     await this.dataSource.query(
       `INSERT INTO refresh_tokens (id, token_hash, family_id, parent_id, client_id, user_id, scope, auth_time, amr, expires_at, family_expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [randomUUID(), hashToken(token), familyId, parentId, grant.clientId, grant.userId, grant.scope.join(' '), grant.authTime, [...grant.amr], expiresAt, familyExpiresAt],
+      [randomUUID(), hashOpaqueToken(token), familyId, parentId, grant.clientId, grant.userId, grant.scope.join(' '), grant.authTime, [...grant.amr], expiresAt, familyExpiresAt],
     );
     return token;
   }
-}
-
-/** Refresh tokens are 256-bit random values: a fast hash suffices (no guessing to slow down). */
-function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
 }

@@ -42,7 +42,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ChildMessage, Platform, StartMessage } from './servers/guard-app';
-import { type Figure, positive, round, progressLog } from './support/bench-kit';
+import { nonSuccessStatuses, type Figure, positive, round, progressLog } from './support/bench-kit';
 
 // autocannon ships no type declarations; this is the part of its API used here.
 interface AutocannonResult {
@@ -298,11 +298,7 @@ async function slice(server: Server, variant: Variant, tokens: readonly string[]
   return {
     ok: result['2xx'],
     non2xx: result.non2xx,
-    statuses: Object.fromEntries(
-      Object.entries(result.statusCodeStats ?? {})
-        .filter(([code]) => !code.startsWith('2'))
-        .map(([code, { count }]) => [code, count]),
-    ),
+    statuses: nonSuccessStatuses(result.statusCodeStats),
     errors: result.errors,
     timeouts: result.timeouts,
     seconds: result.duration,

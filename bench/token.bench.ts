@@ -43,7 +43,7 @@ import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { type Figure, positive, round, progressLog, runBenchmark } from './support/bench-kit';
+import { nonSuccessStatuses, type Figure, positive, round, progressLog, runBenchmark } from './support/bench-kit';
 
 // autocannon ships no type declarations; this is the part of its API used here.
 interface AutocannonResult {
@@ -482,11 +482,7 @@ async function loadSlice(server: ServerProcess, url: string, seconds: number): P
   return {
     ok: result['2xx'],
     non2xx: result.non2xx,
-    statuses: Object.fromEntries(
-      Object.entries(result.statusCodeStats ?? {})
-        .filter(([status]) => !status.startsWith('2'))
-        .map(([status, { count }]) => [status, count]),
-    ),
+    statuses: nonSuccessStatuses(result.statusCodeStats),
     errors: result.errors,
     timeouts: result.timeouts,
     seconds: result.duration,

@@ -39,3 +39,12 @@ export function runBenchmark(main: () => Promise<number>, log: (message: string)
     },
   );
 }
+
+/** autocannon's count of answers by status code, for the statuses that are not 2xx. */
+export function nonSuccessStatuses(stats: Record<string, { count: number }> | undefined): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(stats ?? {})
+      .filter(([status]) => !status.startsWith('2'))
+      .map(([status, { count }]) => [status, count]),
+  );
+}

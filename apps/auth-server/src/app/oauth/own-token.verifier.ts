@@ -1,5 +1,6 @@
 import { verify as verifySignature } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { decodeCompactJws } from '@authkit/auth';
 import { InjectAppConfig, type AppConfig } from '@authkit/config';
 import { ALGORITHMS } from '../keys/key-algorithms';
 import { SigningKeyService } from '../keys/signing-key.service';
@@ -34,34 +35,20 @@ export class OwnTokenVerifier {
 
   /** The claims when the signature and form are valid (expired or not), else null. */
   verify(token: string): AccessTokenClaims | null {
-    if (token.length > 8192) return null;
-    const parts = token.split('.');
-    if (parts.length !== 3) return null;
-    const [encodedHeader, encodedPayload, encodedSignature] = parts as [string, string, string];
-    const header = decodeJson(encodedHeader);
-    if (!header || typeof header['kid'] !== 'string' || 'crit' in header) return null;
+    // Strict compact form with unique JSON members: the same decoder resource servers use.
+    const jws = decodeCompactJws(token);
+    if (!jws) return null;
+    const { header, payload: claims } = jws;
+    if (typeof header['kid'] !== 'string' || 'crit' in header) return null;
     const typ = typeof header['typ'] === 'string' ? header['typ'].toLowerCase() : '';
     if (typ !== 'at+jwt' && typ !== 'application/at+jwt') return null;
     const key = this.keys.publicKey(header['kid']);
     if (!key || header['alg'] !== key.alg) return null;
     const { digest, dsaEncoding } = ALGORITHMS[key.alg];
-    const signature = Buffer.from(encodedSignature, 'base64url');
-    const signed = Buffer.from(`${encodedHeader}.${encodedPayload}`);
-    const valid = verifySignature(digest, signed, dsaEncoding ? { key: key.publicKey, dsaEncoding } : key.publicKey, signature);
-    if (!valid) return null;
-    const claims = decodeJson(encodedPayload);
-    if (!claims || !wellFormed(claims) || claims['iss'] !== this.config.issuer) return null;
+    const signed = Buffer.from(jws.signingInput);
+    const valid = verifySignature(digest, signed, dsaEncoding ? { key: key.publicKey, dsaEncoding } : key.publicKey, jws.signature);
+    if (!valid || !wellFormed(claims) || claims['iss'] !== this.config.issuer) return null;
     return claims as unknown as AccessTokenClaims;
-  }
-}
-
-function decodeJson(segment: string): Record<string, unknown> | null {
-  if (!/^[A-Za-z0-9_-]+$/.test(segment)) return null;
-  try {
-    const value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8')) as unknown;
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
   }
 }
 

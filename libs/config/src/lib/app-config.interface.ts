@@ -29,6 +29,11 @@ export interface AppConfig {
   readonly kek: Buffer | undefined;
   readonly defaultAudience: string;
   readonly lifetimes: TokenLifetimes;
+  /**
+   * Sign-in sessions at auth-server, in seconds: idle (since the last use) and absolute
+   * (since sign-in). OWASP ASVS 5.0 V7.3 asks for both.
+   */
+  readonly sessions: { readonly idle: number; readonly absolute: number };
   readonly signingAlgorithm: SigningAlgorithm;
   readonly demo: {
     readonly clientId: string;

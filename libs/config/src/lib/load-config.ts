@@ -61,6 +61,7 @@ function toAppConfig(env: Env): AppConfig {
       refreshTokenAbsolute: env.REFRESH_TOKEN_ABSOLUTE_TTL,
       authorizationCode: env.AUTH_CODE_TTL,
     }),
+    sessions: Object.freeze({ idle: env.SESSION_IDLE_TTL, absolute: env.SESSION_ABSOLUTE_TTL }),
     signingAlgorithm: env.AUTH_SIGNING_ALG,
     demo: Object.freeze({
       clientId: env.DEMO_CLIENT_ID,

@@ -3,6 +3,11 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminController } from '../admin/admin.controller';
 import { AdminUsersController } from '../admin/admin-users.controller';
 import { AdminGuard } from '../admin/admin.guard';
+import { AdminSessionsController } from '../admin/admin-sessions.controller';
+import { AuthorizeController } from '../authorize/authorize.controller';
+import { ConsentService } from '../consents/consent.service';
+import { SessionService } from '../sessions/session.service';
+import { SignInController } from '../signin/sign-in.controller';
 import { BootstrapService } from '../bootstrap/bootstrap.service';
 import { ClientAuthenticator } from '../clients/client-authenticator';
 import { ClientSecretHasher } from '../clients/client-secret.hasher';
@@ -18,6 +23,10 @@ import { PasswordHasher } from '../users/password.hasher';
 import { UserEntity } from '../users/user.entity';
 import { UserService } from '../users/user.service';
 import { AccessTokenIssuer } from './access-token.issuer';
+import { AuthorizationCodeGrant } from './authorization-code.grant';
+import { IdTokenIssuer } from './id-token.issuer';
+import { RefreshTokenGrant } from './refresh-token.grant';
+import { UserinfoController } from './userinfo.controller';
 import { ClientCredentialsGrant } from './client-credentials.grant';
 import { DiscoveryController } from './discovery.controller';
 import { Endpoints } from './endpoints';
@@ -27,14 +36,26 @@ import { TokenController } from './token.controller';
 import { TokenRoute } from './token.route';
 import { TokenEndpointsService } from './token-endpoints.service';
 
-/** Clients, signing keys, the token/revocation/introspection endpoints, discovery and the admin API. */
+/**
+ * Clients, signing keys, users, sessions, the authorization/token/revocation/introspection/
+ * userinfo endpoints, the sign-in pages, discovery and the admin API.
+ */
 @Module({})
 export class OAuthModule {
   static forRoot(kek: Buffer): DynamicModule {
     return {
       module: OAuthModule,
       imports: [TypeOrmModule.forFeature([ClientEntity, ClientSecretEntity, SigningKeyEntity, UserEntity])],
-      controllers: [TokenController, DiscoveryController, AdminController, AdminUsersController],
+      controllers: [
+        TokenController,
+        DiscoveryController,
+        AdminController,
+        AdminUsersController,
+        AdminSessionsController,
+        AuthorizeController,
+        SignInController,
+        UserinfoController,
+      ],
       providers: [
         { provide: KeyEncryptionKey, useValue: kek },
         { provide: KeyEncryption, useFactory: (key: Buffer) => new KeyEncryption(key), inject: [KeyEncryptionKey] },
@@ -55,6 +76,11 @@ export class OAuthModule {
         UserService,
         RefreshTokenService,
         AuthorizationCodeService,
+        AuthorizationCodeGrant,
+        RefreshTokenGrant,
+        IdTokenIssuer,
+        SessionService,
+        ConsentService,
       ],
       exports: [ClientService, SigningKeyService, RevocationList, UserService],
     };

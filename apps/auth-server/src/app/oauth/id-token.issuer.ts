@@ -1,0 +1,5 @@
+import { Injectable } from '@nestjs/common';
+
+/** OpenID Connect Core s2: ID tokens. */
+@Injectable()
+export class IdTokenIssuer {}

@@ -36,6 +36,8 @@ describeEachDatabase('auth-server operations', (database) => {
     expect(text).toMatch(/http_requests_total\{method="GET",route="\/health",status="200"\} \d+/);
     expect(text).toMatch(/audit_events_buffered \d+/);
     expect(text).toMatch(/process_cpu_seconds_total/);
+    // Every instance has run its migrations and readiness checks by now.
+    expect(Number(/^db_statements_total (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
   });
 
   it('keeps a well-formed request id, replaces a malformed one, and logs it on the request line', async () => {

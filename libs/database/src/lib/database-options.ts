@@ -1,5 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import { EMBEDDED_POOL_SIZE } from './embedded-postgres';
+import { StatementCountingLogger } from './statement-counter';
 
 /** What the app's entities and migrations are; the libs contribute theirs. */
 export interface DatabaseSchema {
@@ -31,6 +32,7 @@ export function databaseOptions(location: DatabaseLocation, schema: DatabaseSche
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: false,
+    logger: new StatementCountingLogger(),
     poolSize: location.embedded ? EMBEDDED_POOL_SIZE : POOL_SIZE,
     connectTimeoutMS: CONNECT_TIMEOUT_MS,
     extra: {

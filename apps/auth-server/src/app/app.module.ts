@@ -10,6 +10,7 @@ import { AuditMetrics } from './audit/audit-metrics';
 import { AuditRetentionScheduler } from './audit/audit-retention.scheduler';
 import { AUTH_SERVER_SCHEMA } from './database-schema';
 import { GracefulShutdown } from './graceful-shutdown';
+import { DatabaseMetrics } from './health/database-metrics';
 import { HealthController } from './health/health.controller';
 import { OAuthModule } from './oauth/oauth.module';
 import { createSharedRedis, SHARED_REDIS, SharedRedisLifecycle } from './shared-redis';
@@ -54,7 +55,7 @@ export class AppModule {
         OAuthModule.forRoot(kek),
       ],
       controllers: [HealthController],
-      providers: [AuditMetrics, AuditRetentionScheduler, GracefulShutdown, { provide: SHARED_REDIS, useValue: redis }, SharedRedisLifecycle],
+      providers: [AuditMetrics, DatabaseMetrics, AuditRetentionScheduler, GracefulShutdown, { provide: SHARED_REDIS, useValue: redis }, SharedRedisLifecycle],
       exports: [SHARED_REDIS],
     };
   }

@@ -29,8 +29,20 @@ const SECRET_VALUE = [
 const MAX_STRING = 1024; // characters kept of any one string
 const MAX_DEPTH = 6;
 
-/** True when a member name says its value is a credential. */
+const NAME_CACHE_LIMIT = 1_000; // member names are few and fixed by the callers
+const verdicts = new Map<string, boolean>();
+
+/** True when a member name says its value is a credential. Verdicts are cached: it runs for every member of every event. */
 export function isSecretName(name: string): boolean {
+  let verdict = verdicts.get(name);
+  if (verdict === undefined) {
+    verdict = judgeName(name);
+    if (verdicts.size < NAME_CACHE_LIMIT) verdicts.set(name, verdict);
+  }
+  return verdict;
+}
+
+function judgeName(name: string): boolean {
   const words = name
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase()

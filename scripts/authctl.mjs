@@ -23,6 +23,10 @@ const USAGE = `usage: authctl <command> [options] [--json]
   user list
   user disable ID|EMAIL
   user set-password ID|EMAIL --password PASSWORD
+  user sessions ID|EMAIL
+  user revoke-sessions ID|EMAIL [SESSION_ID]
+  user consents ID|EMAIL
+  user revoke-consent ID|EMAIL CLIENT_ID
   keys list
   keys rotate
   audit tail [--limit N] [--type T] [--user U]
@@ -122,7 +126,7 @@ function clientMetadata(options) {
 
 async function run(argv) {
   const { positional, options } = parseArgs(argv);
-  const [group, action, id] = positional;
+  const [group, action, id, second] = positional;
   if (!group || options.help) throw new CliError(USAGE, options.help ? 0 : 2);
   const conn = connection();
   const token = await accessToken(conn);
@@ -165,6 +169,21 @@ async function run(argv) {
         method: 'POST',
         body: JSON.stringify({ password: options.password }),
       });
+    case 'user sessions':
+      return admin(`/users/${need(id, 'a user id or email')}/sessions`);
+    case 'user revoke-sessions':
+      if (second) {
+        await admin(`/users/${need(id, 'a user id or email')}/sessions/${encodeURIComponent(second)}`, { method: 'DELETE' });
+        return { revoked: 1, session: second };
+      }
+      return admin(`/users/${need(id, 'a user id or email')}/sessions`, { method: 'DELETE' });
+    case 'user consents':
+      return admin(`/users/${need(id, 'a user id or email')}/consents`);
+    case 'user revoke-consent': {
+      const user = need(id, 'a user id or email');
+      await admin(`/users/${user}/consents/${need(second, 'a client id')}`, { method: 'DELETE' });
+      return { revoked: second };
+    }
     case 'keys list':
       return admin('/keys');
     case 'keys rotate':
@@ -198,6 +217,8 @@ function printHuman(command, result) {
 }
 
 function summary(item) {
+  if (item.last_seen_at) return `${item.id}\t${item.created_at}\t${item.last_seen_at}\t${item.amr.join(',')}\t${item.ip ?? '-'}\t${item.user_agent ?? '-'}`;
+  if (item.granted_at) return `${item.client_id}\t${item.scope}\t${item.granted_at}`;
   if (item.client_id) return `${item.client_id}\t${item.token_endpoint_auth_method}\t${item.grant_types.join(',')}\t${item.scope}`;
   if (item.email) return `${item.id}\t${item.email}\t${item.roles.join(',')}\t${item.disabled ? 'disabled' : 'active'}`;
   if (item.kid) return `${item.kid}\t${item.alg}\t${item.status}\t${item.created_at}`;

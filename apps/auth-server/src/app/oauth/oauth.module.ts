@@ -7,6 +7,8 @@ import { AdminSessionsController } from '../admin/admin-sessions.controller';
 import { AuthorizeController } from '../authorize/authorize.controller';
 import { ConsentService } from '../consents/consent.service';
 import { SessionService } from '../sessions/session.service';
+import { SessionClock } from '../sessions/session-clock';
+import { sessionStoreProvider } from '../sessions/session-store.provider';
 import { SignInController } from '../signin/sign-in.controller';
 import { BootstrapService } from '../bootstrap/bootstrap.service';
 import { ClientAuthenticator } from '../clients/client-authenticator';
@@ -80,6 +82,8 @@ export class OAuthModule {
         RefreshTokenGrant,
         IdTokenIssuer,
         SessionService,
+        SessionClock,
+        sessionStoreProvider,
         ConsentService,
       ],
       exports: [ClientService, SigningKeyService, RevocationList, UserService],

@@ -5,6 +5,7 @@ import { DataSource, Raw } from 'typeorm';
 import { z } from 'zod';
 import { AuditService, type AuditParty } from '@authkit/audit';
 import { OAuthError } from '../oauth/oauth-error';
+import { SessionService } from '../sessions/session.service';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PasswordHasher } from './password.hasher';
 import { UserEntity } from './user.entity';
 
@@ -35,6 +36,7 @@ export class UserService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly passwords: PasswordHasher,
     private readonly audit: AuditService,
+    private readonly sessions: SessionService,
   ) {}
 
   async create(input: unknown, actor: AuditParty): Promise<UserView> {
@@ -75,6 +77,8 @@ export class UserService {
     user.updatedAt = new Date();
     await this.dataSource.getRepository(UserEntity).save(user);
     this.audit.record({ type: disabled ? 'user.disabled' : 'user.updated', outcome: 'success', actor, subject: { type: 'user', id: user.id }, details: { disabled } });
+    // OWASP ASVS 5.0 V7.4.3; after the save, so a sign-in racing the change cannot outlive it.
+    if (disabled) await this.sessions.revokeAllForUser(user.id, { actor, reason: 'user.disabled' });
     return toView(user);
   }
 
@@ -86,6 +90,8 @@ export class UserService {
     user.passwordChangedAt = user.updatedAt = new Date();
     await this.dataSource.getRepository(UserEntity).save(user);
     this.audit.record({ type: 'user.password.changed', outcome: 'success', actor, subject: { type: 'user', id: user.id } });
+    // OWASP ASVS 5.0 V7.4.3: a new password ends every session the old one opened.
+    await this.sessions.revokeAllForUser(user.id, { actor, reason: 'password.changed' });
     return toView(user);
   }
 
@@ -106,6 +112,7 @@ export class UserService {
       existing.updatedAt = new Date();
       await this.dataSource.getRepository(UserEntity).save(existing);
       this.audit.record({ type: 'user.updated', outcome: 'success', actor, subject: { type: 'user', id: existing.id }, details: { roles, disabled: existing.disabled } });
+      if (existing.disabled) await this.sessions.revokeAllForUser(existing.id, { actor, reason: 'user.disabled' }); // OWASP ASVS 5.0 V7.4.3
       changed = true;
     }
     if (!(await this.passwords.verify(existing.passwordHash, parsed.data.password))) {

@@ -5,6 +5,14 @@ import { AdminUsersController } from '../admin/admin-users.controller';
 import { AdminGuard } from '../admin/admin.guard';
 import { AdminSessionsController } from '../admin/admin-sessions.controller';
 import { AuthorizeController } from '../authorize/authorize.controller';
+import { AuthorizationClock } from '../authorize/authorization-clock';
+import { AuthorizationFlow } from '../authorize/authorization-flow.service';
+import { AuthorizationRequestSealer } from '../authorize/authorization-request.sealer';
+import { AuthorizationRequests } from '../authorize/authorization-requests.service';
+import { AuthorizationStepResponder } from '../signin/authorization-step.responder';
+import { CsrfTokens } from '../signin/csrf-tokens';
+import { PasswordSignIn } from '../signin/password-sign-in.service';
+import { SignedInUsers } from '../signin/signed-in-user';
 import { ConsentService } from '../consents/consent.service';
 import { SessionService } from '../sessions/session.service';
 import { SessionClock } from '../sessions/session-clock';
@@ -85,6 +93,14 @@ export class OAuthModule {
         SessionClock,
         sessionStoreProvider,
         ConsentService,
+        AuthorizationClock,
+        AuthorizationRequestSealer,
+        AuthorizationRequests,
+        AuthorizationFlow,
+        SignedInUsers,
+        CsrfTokens,
+        PasswordSignIn,
+        AuthorizationStepResponder,
       ],
       exports: [ClientService, SigningKeyService, RevocationList, UserService],
     };

@@ -30,7 +30,7 @@ describeEachDatabase('refresh token rotation', (database) => {
   }
 
   it('rotates: the new token works, the old one no longer does', async () => {
-    const first = await refresh.issue(grant, lifetimes);
+    const { token: first } = await refresh.issue(grant, lifetimes);
     const { token: second, grant: rotated } = await refresh.rotate(first, 'app', 3_600);
     expect(second).not.toBe(first);
     expect(second).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -40,7 +40,7 @@ describeEachDatabase('refresh token rotation', (database) => {
   });
 
   it('revokes the whole family when a rotated token is presented again (reuse)', async () => {
-    const first = await refresh.issue(grant, lifetimes);
+    const { token: first } = await refresh.issue(grant, lifetimes);
     const { token: second } = await refresh.rotate(first, 'app', 3_600);
     await age();
     await expect(refresh.rotate(first, 'app', 3_600)).rejects.toMatchObject({ code: 'invalid_grant' });
@@ -51,7 +51,7 @@ describeEachDatabase('refresh token rotation', (database) => {
   });
 
   it('lets exactly one of many concurrent rotations of one token succeed, without revoking the winner', async () => {
-    const token = await refresh.issue(grant, lifetimes);
+    const { token } = await refresh.issue(grant, lifetimes);
     // A second instance: its own pool on a real server (the embedded one serves one connection).
     const other = database().embedded ? undefined : await openTestDataSource(database(), AUTH_SERVER_SCHEMA, { migrationsRun: false });
     const secondInstance = other ? new RefreshTokenService(other, server.app.get(AuditService)) : refresh;
@@ -69,20 +69,20 @@ describeEachDatabase('refresh token rotation', (database) => {
   });
 
   it('refuses another client without revoking anything', async () => {
-    const token = await refresh.issue(grant, lifetimes);
+    const { token } = await refresh.issue(grant, lifetimes);
     await expect(refresh.rotate(token, 'other-client', 3_600)).rejects.toMatchObject({ code: 'invalid_grant' });
     await expect(refresh.rotate(token, 'app', 3_600)).resolves.toBeDefined();
   });
 
   it('allows a narrower scope and refuses a wider one without burning the token', async () => {
-    const token = await refresh.issue(grant, lifetimes);
+    const { token } = await refresh.issue(grant, lifetimes);
     await expect(refresh.rotate(token, 'app', 3_600, ['openid', 'admin'])).rejects.toMatchObject({ code: 'invalid_scope' });
     const { grant: narrowed } = await refresh.rotate(token, 'app', 3_600, ['openid']);
     expect(narrowed.scope).toEqual(['openid']);
   });
 
   it('ends the family at its absolute lifetime whatever the idle lifetime says', async () => {
-    const token = await refresh.issue(grant, { idle: 3_600, absolute: 1 });
+    const { token } = await refresh.issue(grant, { idle: 3_600, absolute: 1 });
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     await expect(refresh.rotate(token, 'app', 3_600)).rejects.toMatchObject({ code: 'invalid_grant' });
   });

@@ -13,8 +13,16 @@ export interface AccessTokenGrant {
   readonly audience: readonly string[];
   /** User tokens: when and how the user authenticated, and their roles. */
   readonly user?: { readonly authTime: number; readonly amr: readonly string[]; readonly roles: readonly string[] };
+  /** A `jti` chosen beforehand (the code grant records it before signing); random otherwise. */
+  readonly jti?: string;
 }
 
+/** A fresh random `jti` (RFC 9068 s2.2, RFC 7519 s4.1.7): 128 bits, base64url. */
+export function newJti(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/** A signed access token, with what the token endpoint and the audit log need to know of it. */
 export interface IssuedAccessToken {
   readonly token: string;
   readonly jti: string;
@@ -30,10 +38,11 @@ export class AccessTokenIssuer {
     @InjectAppConfig() private readonly config: AppConfig,
   ) {}
 
+  /** Signs an access token for `grant`, living the client's `access_token_ttl` or `ACCESS_TOKEN_TTL`. */
   async issue(grant: AccessTokenGrant): Promise<IssuedAccessToken> {
     const now = Math.floor(Date.now() / 1000);
-    const expiresIn = Math.min(grant.client.accessTokenTtl ?? this.config.lifetimes.accessToken, MAX_TOKEN_TTL_SECONDS);
-    const jti = randomBytes(16).toString('base64url');
+    const expiresIn = this.lifetime(grant.client);
+    const jti = grant.jti ?? newJti();
     const claims = {
       iss: this.config.issuer,
       sub: grant.subject,
@@ -47,5 +56,10 @@ export class AccessTokenIssuer {
     };
     const token = await this.keys.signJwt('at+jwt', claims);
     return { token, jti, expiresIn, expiresAt: now + expiresIn };
+  }
+
+  /** Seconds an access token for `client` lives: its own `access_token_ttl` wins over `ACCESS_TOKEN_TTL`. */
+  lifetime(client: ClientEntity): number {
+    return Math.min(client.accessTokenTtl ?? this.config.lifetimes.accessToken, MAX_TOKEN_TTL_SECONDS);
   }
 }

@@ -1,5 +1,6 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { InjectAppConfig, type AppConfig } from '@authkit/config';
 import { SigningKeyService } from '../keys/signing-key.service';
 import { Endpoints } from './endpoints';
 import { SUPPORTED_GRANTS } from './grant-checks';
@@ -14,6 +15,7 @@ export class DiscoveryController {
   constructor(
     endpoints: Endpoints,
     private readonly keys: SigningKeyService,
+    @InjectAppConfig() config: AppConfig,
   ) {
     this.metadata = {
       issuer: endpoints.issuer,
@@ -33,8 +35,18 @@ export class DiscoveryController {
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
       scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
       subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: ['RS256', 'ES256', 'EdDSA'],
-      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'email', 'email_verified', 'name'],
+      // ID tokens are signed with the one configured key algorithm (OIDC Discovery s3).
+      id_token_signing_alg_values_supported: [config.signingAlgorithm],
+      // Claims of ID tokens and of the UserInfo response (OIDC Core s2, s5.1).
+      claims_supported: [
+        'sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'azp', 'at_hash',
+        'email', 'email_verified', 'preferred_username', 'updated_at',
+      ],
+      claims_parameter_supported: false,
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
+      prompt_values_supported: ['none', 'login', 'consent'],
+      // RFC 9207: the authorization endpoint adds `iss` to every response.
       authorization_response_iss_parameter_supported: true,
     };
   }

@@ -5,11 +5,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthThrottlerGuard } from '@authkit/auth';
 import { HttpExceptionFilter, MetricsService } from '@authkit/observability';
 import { ClientAuthenticator } from '../clients/client-authenticator';
-import { ClientCredentialsGrant } from './client-credentials.grant';
+import type { ClientEntity, GrantType } from '../clients/client.entity';
+import { AuthorizationCodeGrant } from './authorization-code.grant';
+import { ClientCredentialsGrant, type TokenResponse } from './client-credentials.grant';
 import { Endpoints, PATHS } from './endpoints';
-import { formParameters } from './form-parameters';
+import { formParameters, type FormParameters } from './form-parameters';
 import { assertGrantTypeSupported } from './grant-checks';
-import { OAuthError } from './oauth-error';
+import { RefreshTokenGrant } from './refresh-token.grant';
 
 /**
  * The token endpoint (RFC 6749 s3.2), the server's hot path, as a plain Fastify route.
@@ -30,6 +32,8 @@ export class TokenRoute implements OnModuleInit {
     private readonly throttler: AuthThrottlerGuard,
     private readonly authenticator: ClientAuthenticator,
     private readonly clientCredentials: ClientCredentialsGrant,
+    private readonly authorizationCode: AuthorizationCodeGrant,
+    private readonly refreshToken: RefreshTokenGrant,
     private readonly endpoints: Endpoints,
     private readonly metrics: MetricsService,
   ) {}
@@ -49,13 +53,24 @@ export class TokenRoute implements OnModuleInit {
       const params = formParameters(request.headers['content-type'], request.body);
       const grantType = assertGrantTypeSupported(params);
       const { client } = await this.authenticator.authenticate(request.headers.authorization, params, this.endpoints.token);
-      if (grantType !== 'client_credentials') throw new OAuthError('unsupported_grant_type', 'This grant type is not supported.');
-      reply.code(200).send(await this.clientCredentials.handle(client, params));
+      reply.code(200).send(await this.grant(grantType, client, params));
     } catch (error) {
       this.errors.catch(error, context);
     } finally {
       this.metrics.observe('POST', PATHS.token, reply.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
     }
     return reply;
+  }
+
+  /** Hands the request to its grant; `assertGrantTypeSupported` has narrowed the type. */
+  private grant(grantType: GrantType, client: ClientEntity, params: FormParameters): Promise<TokenResponse> {
+    switch (grantType) {
+      case 'client_credentials':
+        return this.clientCredentials.handle(client, params);
+      case 'authorization_code':
+        return this.authorizationCode.handle(client, params);
+      case 'refresh_token':
+        return this.refreshToken.handle(client, params);
+    }
   }
 }

@@ -28,6 +28,31 @@ export interface RefreshLifetimes {
   readonly absolute: number;
 }
 
+/** A new family's first token. */
+export interface IssuedRefreshToken {
+  /** The opaque token, in clear: shown to the client once, never stored or logged. */
+  readonly token: string;
+  readonly familyId: string;
+}
+
+/** The result of a rotation: the new token, and the grant the new access token is for. */
+export interface RotatedRefreshToken extends IssuedRefreshToken {
+  /** The family's grant, its scope narrowed to what the request asked for. */
+  readonly grant: RefreshGrant;
+}
+
+/** A live refresh token, as introspection describes it. */
+export interface ActiveRefreshToken {
+  readonly familyId: string;
+  readonly clientId: string;
+  readonly userId: string;
+  readonly scope: readonly string[];
+  /** Seconds since the epoch. */
+  readonly issuedAt: number;
+  /** The earlier of the idle and the absolute expiry, seconds since the epoch. */
+  readonly expiresAt: number;
+}
+
 interface Row {
   id: string;
   family_id: string;
@@ -53,21 +78,28 @@ export class RefreshTokenService {
     private readonly audit: AuditService,
   ) {}
 
-  /** Starts a family. Returns the opaque token, shown to the client once. */
-  async issue(grant: RefreshGrant, lifetimes: RefreshLifetimes): Promise<string> {
-    const familyId = randomUUID();
+  /**
+   * Starts a family. Returns the opaque token, shown to the client once, and the family id
+   * (what an authorization code replay revokes, RFC 6749 s4.1.2). A caller may choose the
+   * family id beforehand, to record it before the token exists.
+   */
+  async issue(grant: RefreshGrant, lifetimes: RefreshLifetimes, familyId: string = randomUUID()): Promise<IssuedRefreshToken> {
     const familyExpiresAt = new Date(Date.now() + lifetimes.absolute * 1000);
-    return this.insert(grant, familyId, null, lifetimes.idle, familyExpiresAt);
+    const token = await this.insert(grant, familyId, null, lifetimes.idle, familyExpiresAt);
+    return { token, familyId };
   }
 
   /**
    * Exchanges `presented` for a new token of the same family (RFC 6749 s6; rotation per
-   * RFC 9700 s4.14.2). A narrower scope may be asked for; a wider one is `invalid_scope`.
+   * RFC 9700 s4.14.2). A narrower scope may be asked for (the returned grant carries it,
+   * for the access token); a wider one is `invalid_scope`. The new refresh token keeps the
+   * original scope: RFC 6749 s6 "MUST be identical to that of the refresh token included
+   * by the client in the request".
    *
    * @throws OAuthError `invalid_grant` for an unknown, expired, revoked, foreign or reused
    *   token; reuse revokes the whole family.
    */
-  async rotate(presented: string, clientId: string, idleSeconds: number, scope?: readonly string[]): Promise<{ token: string; grant: RefreshGrant }> {
+  async rotate(presented: string, clientId: string, idleSeconds: number, scope?: readonly string[]): Promise<RotatedRefreshToken> {
     const hash = hashOpaqueToken(presented);
     const claimed = (await this.dataSource.query(
       `UPDATE refresh_tokens SET rotated_at = now()
@@ -85,18 +117,44 @@ export class RefreshTokenService {
       await this.dataSource.query('UPDATE refresh_tokens SET rotated_at = NULL WHERE id = $1', [row.id]);
       throw new OAuthError('invalid_scope', 'The requested scope exceeds the original grant.');
     }
-    const grant: RefreshGrant = { clientId, userId: row.user_id, scope: narrowed, authTime: Number(row.auth_time), amr: row.amr };
-    const token = await this.insert(grant, row.family_id, row.id, idleSeconds, row.family_expires_at);
+    const original: RefreshGrant = { clientId, userId: row.user_id, scope: granted, authTime: Number(row.auth_time), amr: row.amr };
+    const token = await this.insert(original, row.family_id, row.id, idleSeconds, row.family_expires_at);
     this.audit.record({ type: 'token.refresh.rotated', outcome: 'success', actor: { type: 'client', id: clientId }, subject: { type: 'user', id: row.user_id }, details: { family: row.family_id } });
-    return { token, grant };
+    return { token, familyId: row.family_id, grant: { ...original, scope: narrowed } };
   }
 
-  /** Revokes the family of `presented` (RFC 7009), when it belongs to `clientId`. */
-  async revokeFamily(presented: string, clientId: string): Promise<boolean> {
+  /**
+   * Revokes the family of `presented` (RFC 7009 s2.1), when it belongs to `clientId`.
+   * Returns the family id, or null when the token is unknown to this client.
+   */
+  async revokeFamily(presented: string, clientId: string): Promise<string | null> {
     const rows = (await this.dataSource.query('SELECT family_id FROM refresh_tokens WHERE token_hash = $1 AND client_id = $2', [hashOpaqueToken(presented), clientId])) as { family_id: string }[];
-    if (!rows[0]) return false;
+    if (!rows[0]) return null;
     await this.dataSource.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [rows[0].family_id]);
-    return true;
+    return rows[0].family_id;
+  }
+
+  /**
+   * The live token `presented`, for introspection (RFC 7662 s2.2), when it belongs to
+   * `clientId`; null when it is unknown, foreign, rotated, revoked or expired.
+   */
+  async find(presented: string, clientId: string): Promise<ActiveRefreshToken | null> {
+    const [row] = (await this.dataSource.query(
+      `SELECT family_id, client_id, user_id, scope, created_at, LEAST(expires_at, family_expires_at) AS ends_at
+       FROM refresh_tokens
+       WHERE token_hash = $1 AND client_id = $2 AND rotated_at IS NULL AND revoked_at IS NULL
+         AND expires_at > now() AND family_expires_at > now()`,
+      [hashOpaqueToken(presented), clientId],
+    )) as { family_id: string; client_id: string; user_id: string; scope: string; created_at: Date; ends_at: Date }[];
+    if (!row) return null;
+    return {
+      familyId: row.family_id,
+      clientId: row.client_id,
+      userId: row.user_id,
+      scope: row.scope.split(' ').filter(Boolean),
+      issuedAt: Math.floor(new Date(row.created_at).getTime() / 1000),
+      expiresAt: Math.floor(new Date(row.ends_at).getTime() / 1000),
+    };
   }
 
   private async refuse(hash: string, clientId: string): Promise<never> {

@@ -1,5 +1,5 @@
 export { AuthModule } from './lib/auth.module';
-export type { AuthModuleOptions, AcceptedAlgorithm, RevocationOptions } from './lib/auth-options.interface';
+export type { AuthModuleOptions, AcceptedAlgorithm, CookieTransportOptions, RevocationOptions } from './lib/auth-options.interface';
 export { AuthConfigurationError } from './lib/auth-core';
 export { JwtAuthGuard } from './lib/guards/jwt-auth.guard';
 export { ScopesGuard } from './lib/guards/scopes.guard';

@@ -21,6 +21,29 @@ export type RevocationOptions =
       readonly cacheTtlMs?: number;
     };
 
+/**
+ * The cookie transport of `AuthModuleOptions.cookie`. Without `resolve` the cookie holds
+ * the access token itself; with it, the cookie holds an opaque session handle (a backend
+ * for frontend keeps the tokens server-side) and `resolve` maps it to the access token.
+ *
+ * @example
+ * cookie: { name: 'demo_session', allowedOrigins: ['https://demo.example'], resolve: (id) => sessions.accessTokenFor(id) }
+ */
+export interface CookieTransportOptions {
+  /** The cookie's name, e.g. `__Host-app_session`. */
+  readonly name: string;
+  /** Origins whose unsafe requests (POST, PUT, ...) may carry the cookie: a CSRF defence. */
+  readonly allowedOrigins: readonly string[];
+  /**
+   * Maps the cookie's value (a session handle) to the access token to verify. Undefined
+   * means no live session: the request is treated as carrying no token (401). A rejection
+   * means the session store cannot answer: the request is refused with 503 (fail closed).
+   * The returned token still goes through every check (signature, `iss`, `aud`, `exp`,
+   * revocation).
+   */
+  readonly resolve?: (cookieValue: string) => Promise<string | undefined>;
+}
+
 /** Options of `AuthModule.forRoot` / `forRootAsync`. */
 export interface AuthModuleOptions {
   /** The authorization server's issuer, compared exactly with `iss` (RFC 8414 s3.3). */
@@ -41,7 +64,7 @@ export interface AuthModuleOptions {
    * Also accept the token from an HTTP-only cookie. Unsafe methods then need an `Origin`
    * (or `Referer`) among `allowedOrigins`, a CSRF defence (OWASP CSRF cheat sheet).
    */
-  readonly cookie?: { readonly name: string; readonly allowedOrigins: readonly string[] };
+  readonly cookie?: CookieTransportOptions;
   /** Realm named in `WWW-Authenticate`. Default: the first audience. */
   readonly realm?: string;
   /** Verified tokens kept to skip repeated signature checks. Default 10,000; 0 disables. */

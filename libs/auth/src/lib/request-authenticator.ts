@@ -4,7 +4,7 @@ import { BearerTokenError } from './error-codes';
 import type { AccessTokenVerifier } from './jwt/access-token.verifier';
 import type { Principal } from './principal';
 import type { RevocationChecker } from './revocation/revocation-checker';
-import { extractToken, type RequestLike } from './transport/token-extractor';
+import { extractCredential, type RequestLike } from './transport/token-extractor';
 
 /**
  * The whole check of one request: find the token, verify it, check revocation. Used by
@@ -23,8 +23,7 @@ export class RequestAuthenticator {
    *   and `revocationFailOpen` is not set.
    */
   async authenticate(request: RequestLike): Promise<Principal> {
-    const token = extractToken(request, this.options.cookie);
-    if (token === undefined) throw new BearerTokenError(undefined);
+    const token = await this.accessTokenOf(request);
     const result = await this.verifier.verify(token).catch(() => undefined);
     if (result === undefined) {
       // The issuer's keys could not be fetched: fail closed.
@@ -37,5 +36,28 @@ export class RequestAuthenticator {
       throw new ServiceUnavailableException({ error: 'temporarily_unavailable', error_description: 'Token revocation cannot be checked.' });
     }
     return result.principal;
+  }
+
+  /**
+   * The access token the request presents: the Bearer token, the cookie's value, or, when
+   * the cookie carries a session handle, what `cookie.resolve` returns for it.
+   *
+   * @throws BearerTokenError without code when there is no token or no live session; a
+   *   503 when the resolver fails (fail closed: the session may exist, so neither 401 nor 200).
+   */
+  protected async accessTokenOf(request: RequestLike): Promise<string> {
+    const credential = extractCredential(request, this.options.cookie);
+    if (credential === undefined) throw new BearerTokenError(undefined);
+    const resolve = this.options.cookie?.resolve;
+    if (credential.source === 'header' || resolve === undefined) return credential.value;
+    let token: string | undefined;
+    try {
+      token = await resolve(credential.value);
+    } catch {
+      throw new ServiceUnavailableException({ error: 'temporarily_unavailable', error_description: 'The session cannot be read.' });
+    }
+    // RFC 6750 s3.1: a request without usable credentials gets a challenge without error code.
+    if (typeof token !== 'string' || token === '') throw new BearerTokenError(undefined);
+    return token;
   }
 }

@@ -3,7 +3,7 @@ import { CurrentPrincipal, JwtAuthGuard, MfaGuard, RequireMfa, Roles, RolesGuard
 
 /**
  * The demo's resource API, protected only by `@authkit/auth`: no authentication code of
- * its own. Accepts a Bearer token.
+ * its own. Accepts a Bearer token or the `demo_session` cookie (resolved to the session's access token).
  */
 @Controller('api')
 @UseGuards(JwtAuthGuard, ScopesGuard, RolesGuard, MfaGuard)

@@ -12,20 +12,41 @@ export interface RequestLike {
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** Where a request's credential was found. */
+export type CredentialSource = 'header' | 'cookie';
+
+/** A credential as the request carried it: a Bearer token, or the cookie's raw value. */
+export interface ExtractedCredential {
+  readonly value: string;
+  readonly source: CredentialSource;
+}
+
 /**
  * Finds the access token of a request: the `Authorization` header (RFC 6750 s2.1), or,
  * when configured, an HTTP-only cookie. Returns undefined when the request carries no
  * token at all.
  *
+ * @throws BearerTokenError `invalid_request`, as {@link extractCredential}.
+ */
+export function extractToken(request: RequestLike, cookie?: { readonly name: string; readonly allowedOrigins: readonly string[] }): string | undefined {
+  return extractCredential(request, cookie)?.value;
+}
+
+/**
+ * Finds the credential of a request and says where it came from: the `Authorization`
+ * header (RFC 6750 s2.1), or, when configured, an HTTP-only cookie (whose value is the
+ * token, or a session handle when the cookie has a resolver). Undefined when the request
+ * carries neither.
+ *
  * @throws BearerTokenError `invalid_request` for a malformed header, a token in the query
  *   string (RFC 6750 s2.3, RFC 9700 s4.3.2: it leaks through logs and referrers) or form
- *   body, two tokens at once (s2: "MUST NOT use more than one method"), or a cookie-borne
- *   request with an unsafe method from an origin that is not allowed (CSRF).
+ *   body, two credentials at once (s2: "MUST NOT use more than one method"), or a
+ *   cookie-borne request with an unsafe method from an origin that is not allowed (CSRF).
  */
-export function extractToken(
+export function extractCredential(
   request: RequestLike,
   cookie?: { readonly name: string; readonly allowedOrigins: readonly string[] },
-): string | undefined {
+): ExtractedCredential | undefined {
   if (hasMember(request.query, 'access_token')) throw new BearerTokenError('invalid_request', 'Send the access token in the Authorization header.');
   if (hasMember(request.body, 'access_token')) throw new BearerTokenError('invalid_request', 'Send the access token in the Authorization header.');
   const header = request.headers['authorization'];
@@ -44,7 +65,8 @@ export function extractToken(
   if (fromCookie && cookie && !SAFE_METHODS.has(request.method.toUpperCase()) && !originAllowed(request, cookie.allowedOrigins)) {
     throw new BearerTokenError('invalid_request', 'Cross-site request refused.');
   }
-  return fromHeader ?? fromCookie;
+  if (fromHeader) return { value: fromHeader, source: 'header' };
+  return fromCookie ? { value: fromCookie, source: 'cookie' } : undefined;
 }
 
 function hasMember(value: unknown, name: string): boolean {

@@ -1,0 +1,140 @@
+import { Inject, Injectable } from '@nestjs/common';
+import * as oidc from 'openid-client';
+import { InjectAppConfig, type AppConfig } from '@authkit/config';
+import type { PendingLogin } from '../session/session-record';
+import { Clock } from '../session/clock';
+import { DEMO_CLIENT_SECRET } from './client-secret';
+
+/** What the demo asks for (CONTRACT: the demo-web client's registered scope). */
+export const DEMO_SCOPE = 'openid profile email offline_access demo:read';
+const DISCOVERY_RETRY_MS = 2_000; // after a failed discovery; auth-server may start after the demo
+const HTTP_TIMEOUT_S = 10;
+
+/** Tokens of a successful grant, as the session keeps them. */
+export interface GrantedTokens {
+  readonly accessToken: string;
+  /** ms since the epoch. */
+  readonly accessTokenExpiresAt: number;
+  readonly refreshToken?: string;
+}
+
+/** The ID token claims the demo shows. */
+export interface SignedInUser {
+  readonly sub: string;
+  readonly email?: string;
+}
+
+/** auth-server could not be reached or discovered: sign-in is unavailable for now. */
+export class IssuerUnavailableError extends Error {
+  override readonly name = 'IssuerUnavailableError';
+}
+
+/**
+ * The demo as an OpenID Connect relying party of auth-server, through openid-client (a
+ * certified RP): discovery, the authorization request, the code exchange with all its
+ * checks, refresh and revocation. Discovery is lazy and retried, so the demo boots while
+ * auth-server is still down.
+ */
+@Injectable()
+export class RelyingPartyService {
+  private configuration: Promise<oidc.Configuration> | undefined;
+  private lastFailureAt = 0;
+
+  constructor(
+    @InjectAppConfig() private readonly config: AppConfig,
+    @Inject(DEMO_CLIENT_SECRET) private readonly clientSecret: string,
+    private readonly clock: Clock,
+  ) {}
+
+  /** `<DEMO_PUBLIC_URL>/auth/callback`, the redirect URI registered at auth-server. */
+  get redirectUri(): string {
+    return new URL('/auth/callback', this.config.demo.publicUrl).href;
+  }
+
+  /** Fresh random state, nonce and PKCE verifier for one sign-in. */
+  newPendingLogin(): PendingLogin {
+    return { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier: oidc.randomPKCECodeVerifier() };
+  }
+
+  /**
+   * The authorization request URL (OIDC Core s3.1.2.1) with PKCE S256 (RFC 7636 s4.2,
+   * required by RFC 9700 s2.1.1), `state` and `nonce`.
+   * @throws IssuerUnavailableError when discovery fails.
+   */
+  async authorizationUrl(pending: PendingLogin): Promise<URL> {
+    const configuration = await this.discovered();
+    return oidc.buildAuthorizationUrl(configuration, {
+      redirect_uri: this.redirectUri,
+      scope: DEMO_SCOPE,
+      code_challenge: await oidc.calculatePKCECodeChallenge(pending.codeVerifier),
+      code_challenge_method: 'S256',
+      state: pending.state,
+      // No prompt=consent: OIDC Core s11 lets first-party (skip_consent) clients get offline_access without it.
+      nonce: pending.nonce,
+    });
+  }
+
+  /**
+   * Exchanges the code of `callbackUrl`. openid-client checks `iss` (RFC 9207), `state`,
+   * the error response, PKCE, and the ID token (signature, `iss`, `aud`, `exp`, `nonce`).
+   * @throws openid-client errors (`AuthorizationResponseError`, `ResponseBodyError`, ...), IssuerUnavailableError.
+   */
+  async exchangeCode(callbackUrl: URL, pending: PendingLogin): Promise<{ tokens: GrantedTokens; user: SignedInUser }> {
+    const configuration = await this.discovered();
+    const response = await oidc.authorizationCodeGrant(configuration, callbackUrl, {
+      pkceCodeVerifier: pending.codeVerifier,
+      expectedState: pending.state,
+      expectedNonce: pending.nonce,
+      idTokenExpected: true,
+    });
+    const claims = response.claims();
+    if (!claims) throw new TypeError('no ID token claims');
+    const email = typeof claims['email'] === 'string' ? claims['email'] : undefined;
+    return { tokens: this.tokensOf(response), user: { sub: claims.sub, ...(email ? { email } : {}) } };
+  }
+
+  /**
+   * RFC 6749 s6 refresh; auth-server rotates the refresh token (RFC 9700 s4.14.2).
+   * @throws `ResponseBodyError` (`invalid_grant` when the token is dead), IssuerUnavailableError, network errors.
+   */
+  async refresh(refreshToken: string): Promise<GrantedTokens> {
+    const response = await oidc.refreshTokenGrant(await this.discovered(), refreshToken);
+    return this.tokensOf(response, refreshToken);
+  }
+
+  /** RFC 7009 revocation of a refresh token, with the demo's credentials. @throws on any failure. */
+  async revokeRefreshToken(refreshToken: string): Promise<void> {
+    await oidc.tokenRevocation(await this.discovered(), refreshToken, { token_type_hint: 'refresh_token' });
+  }
+
+  private tokensOf(response: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers, previousRefreshToken?: string): GrantedTokens {
+    const expiresIn = response.expiresIn() ?? 0;
+    const refreshToken = response.refresh_token ?? previousRefreshToken;
+    return {
+      accessToken: response.access_token,
+      accessTokenExpiresAt: this.clock.now() + expiresIn * 1000,
+      ...(refreshToken ? { refreshToken } : {}),
+    };
+  }
+
+  private discovered(): Promise<oidc.Configuration> {
+    if (this.configuration) return this.configuration;
+    if (Date.now() - this.lastFailureAt < DISCOVERY_RETRY_MS) {
+      return Promise.reject(new IssuerUnavailableError('auth-server discovery failed recently'));
+    }
+    const issuer = new URL(this.config.issuer);
+    const attempt = oidc
+      .discovery(issuer, this.config.demo.clientId, undefined, oidc.ClientSecretPost(this.clientSecret), {
+        // Plain http only for a development issuer; production config already demands https.
+        ...(issuer.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : {}),
+        timeout: HTTP_TIMEOUT_S,
+      })
+      .catch((error: unknown) => {
+        this.configuration = undefined;
+        this.lastFailureAt = Date.now();
+        throw new IssuerUnavailableError(`auth-server discovery failed: ${(error as Error)?.name ?? 'error'}`);
+      });
+    this.configuration = attempt;
+    return attempt;
+  }
+}

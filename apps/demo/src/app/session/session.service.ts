@@ -1,0 +1,237 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ResponseBodyError } from 'openid-client';
+import type { GrantedTokens, SignedInUser } from '../oidc/relying-party.service';
+import { RelyingPartyService } from '../oidc/relying-party.service';
+import { Clock } from './clock';
+import type { PendingLogin, SessionRecord } from './session-record';
+import { SessionStore } from './session-store.interface';
+
+/** OWASP ASVS 5.0 V7.3.1: sessions end after inactivity. 30 min. */
+export const SESSION_IDLE_TIMEOUT_MS = 30 * 60_000;
+/** OWASP ASVS 5.0 V7.3.2: and after an absolute lifetime, whatever the activity. 12 h. */
+export const SESSION_ABSOLUTE_LIFETIME_MS = 12 * 3_600_000;
+/** A started sign-in must come back within 10 min. */
+export const PENDING_LOGIN_TTL_MS = 10 * 60_000;
+/** Refresh an access token this long before it expires, so it is not refused in flight. 30 s. */
+export const REFRESH_MARGIN_MS = 30_000;
+/** How long one instance may hold a session's refresh lease before another may try. 10 s. */
+const REFRESH_LEASE_MS = 10_000;
+/** How often an instance that lost the lease looks for the winner's new token. */
+const REFRESH_POLL_MS = 50;
+/** Rewrite `lastSeenAt` at most this often: the idle timeout need not be exact to the second. */
+const TOUCH_INTERVAL_MS = 60_000;
+const ID_BYTES = 32; // OWASP ASVS 5.0 V7.2.3: at least 128 bits of entropy; 256 here
+
+/** A pending sign-in as stored: the flow's secrets and when it started (ms since the epoch). */
+interface StoredPendingLogin extends PendingLogin {
+  readonly startedAt: number;
+}
+
+/** A session as the pages see it: who is signed in, and the sign-out form's CSRF token. */
+export interface SessionView {
+  readonly sub: string;
+  readonly email?: string;
+  readonly csrfToken: string;
+}
+
+/**
+ * The demo's server-side sessions (backend for frontend): pending sign-ins, sessions
+ * with their tokens, idle and absolute timeouts, single-flight refresh, and sign-out.
+ * Store keys are SHA-256 hashes of the handles, so the store never holds a cookie value.
+ */
+@Injectable()
+export class SessionService {
+  private readonly logger = new Logger('DemoSession');
+  private readonly refreshing = new Map<string, Promise<string | undefined>>();
+
+  constructor(
+    @Inject(SessionStore) private readonly store: SessionStore,
+    private readonly relyingParty: RelyingPartyService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Stores a pending sign-in and returns its random handle (the login cookie's value). */
+  async startLogin(pending: PendingLogin): Promise<string> {
+    const handle = newHandle();
+    const stored: StoredPendingLogin = { ...pending, startedAt: this.clock.now() };
+    await this.store.set(loginKey(handle), JSON.stringify(stored), PENDING_LOGIN_TTL_MS);
+    return handle;
+  }
+
+  /** The pending sign-in of `handle`, removed in the same step: a callback is used once. */
+  async takeLogin(handle: string): Promise<PendingLogin | undefined> {
+    const value = await this.store.take(loginKey(handle));
+    const stored = value === undefined ? undefined : parseJson<StoredPendingLogin>(value);
+    // The store's own expiry runs on its clock (Redis); the demo's clock decides as well.
+    if (stored === undefined || this.clock.now() - stored.startedAt >= PENDING_LOGIN_TTL_MS) return undefined;
+    return { state: stored.state, nonce: stored.nonce, codeVerifier: stored.codeVerifier };
+  }
+
+  /** Creates a session for a completed sign-in; returns its fresh random id (session fixation, CWE-384). */
+  async create(user: SignedInUser, tokens: GrantedTokens): Promise<string> {
+    const id = newHandle();
+    const now = this.clock.now();
+    const record: SessionRecord = { ...user, ...tokens, csrfToken: newHandle(), createdAt: now, lastSeenAt: now };
+    await this.save(id, record);
+    return id;
+  }
+
+  /** The live session of `id` for display, or undefined. Extends the idle timeout. */
+  async find(id: string): Promise<SessionView | undefined> {
+    const record = await this.load(id);
+    return record && { sub: record.sub, ...(record.email ? { email: record.email } : {}), csrfToken: record.csrfToken };
+  }
+
+  /**
+   * A usable access token for session `id`, refreshed first when it expires within
+   * {@link REFRESH_MARGIN_MS}. Undefined when there is no live session (or its refresh token
+   * is dead, which ends it). This is libs/auth's `cookie.resolve`.
+   * @throws when the store or auth-server cannot answer and the current token has expired.
+   */
+  async accessTokenFor(id: string): Promise<string | undefined> {
+    const record = await this.load(id);
+    if (record === undefined) return undefined;
+    if (record.accessTokenExpiresAt - this.clock.now() > REFRESH_MARGIN_MS) return record.accessToken;
+    // Single flight: a rotated refresh token used twice makes auth-server revoke the whole
+    // family (RFC 9700 s4.14.2), so concurrent requests of one session share one refresh.
+    let flight = this.refreshing.get(id);
+    if (flight === undefined) {
+      flight = this.refresh(id).finally(() => this.refreshing.delete(id));
+      this.refreshing.set(id, flight);
+    }
+    return flight;
+  }
+
+  /** True when `candidate` is the sign-out form token of the session `id` (constant-time compare). */
+  async csrfTokenMatches(id: string, candidate: string): Promise<boolean> {
+    const record = await this.load(id);
+    if (record === undefined) return false;
+    const expected = Buffer.from(record.csrfToken);
+    const given = Buffer.from(candidate);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  }
+
+  /**
+   * Ends session `id`: revokes its refresh token at auth-server (RFC 7009), then deletes it.
+   * A failed revocation still ends the local session, with a warning that names no token.
+   */
+  async end(id: string): Promise<void> {
+    const record = await this.load(id);
+    await this.store.delete(sessionKey(id));
+    if (record?.refreshToken === undefined) return;
+    try {
+      await this.relyingParty.revokeRefreshToken(record.refreshToken);
+    } catch (error) {
+      this.logger.warn(`refresh token revocation failed at sign-out (${describeError(error)}); the local session is ended`);
+    }
+  }
+
+  private async refresh(id: string): Promise<string | undefined> {
+    // The in-process flight covers one instance; the store lease covers several sharing Redis.
+    const lease = `refresh:${hashed(id)}`;
+    if (!(await this.store.setIfAbsent(lease, '1', REFRESH_LEASE_MS))) return this.awaitRefreshElsewhere(id);
+    try {
+      return await this.refreshHoldingLease(id);
+    } finally {
+      await this.store.delete(lease).catch(() => undefined);
+    }
+  }
+
+  /** Another instance refreshes this session: wait for its result instead of burning the token twice. */
+  private async awaitRefreshElsewhere(id: string): Promise<string | undefined> {
+    const deadline = Date.now() + REFRESH_LEASE_MS;
+    for (;;) {
+      const record = await this.load(id);
+      if (record === undefined) return undefined;
+      if (record.accessTokenExpiresAt - this.clock.now() > REFRESH_MARGIN_MS) return record.accessToken;
+      if (Date.now() >= deadline) {
+        if (record.accessTokenExpiresAt > this.clock.now()) return record.accessToken;
+        throw new Error('session refresh still in progress elsewhere');
+      }
+      await new Promise((resolve) => setTimeout(resolve, REFRESH_POLL_MS));
+    }
+  }
+
+  private async refreshHoldingLease(id: string): Promise<string | undefined> {
+    const record = await this.load(id);
+    if (record === undefined) return undefined;
+    const now = this.clock.now();
+    if (record.accessTokenExpiresAt - now > REFRESH_MARGIN_MS) return record.accessToken;
+    if (record.refreshToken === undefined) return this.expire(id, record, now);
+    let tokens: GrantedTokens;
+    try {
+      tokens = await this.relyingParty.refresh(record.refreshToken);
+    } catch (error) {
+      // RFC 6749 s5.2: invalid_grant means the refresh token is dead; the session ends with it.
+      if (error instanceof ResponseBodyError && error.error === 'invalid_grant') {
+        await this.store.delete(sessionKey(id));
+        return undefined;
+      }
+      this.logger.warn(`token refresh failed (${describeError(error)})`);
+      if (record.accessTokenExpiresAt > now) return record.accessToken;
+      throw error;
+    }
+    await this.save(id, { ...record, ...tokens, refreshToken: tokens.refreshToken ?? record.refreshToken, lastSeenAt: now });
+    return tokens.accessToken;
+  }
+
+  private async expire(id: string, record: SessionRecord, now: number): Promise<string | undefined> {
+    if (record.accessTokenExpiresAt > now) return record.accessToken;
+    await this.store.delete(sessionKey(id));
+    return undefined;
+  }
+
+  private async load(id: string): Promise<SessionRecord | undefined> {
+    const value = await this.store.get(sessionKey(id));
+    const record = value === undefined ? undefined : parseJson<SessionRecord>(value);
+    if (record === undefined) return undefined;
+    const now = this.clock.now();
+    if (now - record.lastSeenAt >= SESSION_IDLE_TIMEOUT_MS || now - record.createdAt >= SESSION_ABSOLUTE_LIFETIME_MS) {
+      await this.store.delete(sessionKey(id));
+      return undefined;
+    }
+    if (now - record.lastSeenAt >= TOUCH_INTERVAL_MS) {
+      const touched = { ...record, lastSeenAt: now };
+      await this.save(id, touched);
+      return touched;
+    }
+    return record;
+  }
+
+  private async save(id: string, record: SessionRecord): Promise<void> {
+    const ttl = Math.min(record.lastSeenAt + SESSION_IDLE_TIMEOUT_MS, record.createdAt + SESSION_ABSOLUTE_LIFETIME_MS) - this.clock.now();
+    if (ttl <= 0) return this.store.delete(sessionKey(id));
+    await this.store.set(sessionKey(id), JSON.stringify(record), ttl);
+  }
+}
+
+function newHandle(): string {
+  return randomBytes(ID_BYTES).toString('base64url');
+}
+
+function hashed(handle: string): string {
+  return createHash('sha256').update(handle).digest('base64url');
+}
+
+function sessionKey(id: string): string {
+  return `session:${hashed(id)}`;
+}
+
+function loginKey(handle: string): string {
+  return `login:${hashed(handle)}`;
+}
+
+function parseJson<T>(value: string): T | undefined {
+  try {
+    return JSON.parse(value) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An error's class and OAuth code, never its message (which may echo request data). */
+function describeError(error: unknown): string {
+  if (error instanceof ResponseBodyError) return `${error.status} ${error.error}`;
+  return (error as Error)?.name ?? 'unknown error';
+}

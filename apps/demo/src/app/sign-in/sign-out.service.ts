@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { InjectAppConfig, type AppConfig } from '@authkit/config';
+import { SessionService } from '../session/session.service';
+import { SignInError } from './sign-in-error';
+
+/** What the sign-out endpoint reads from the request. */
+export interface SignOutRequest {
+  /** The `Origin` header. */
+  readonly origin: string | undefined;
+  /** The session cookie's value. */
+  readonly sessionId: string | undefined;
+  /** The `csrf` field of the posted form. */
+  readonly csrfToken: unknown;
+}
+
+/**
+ * Sign-out (POST /auth/logout), behind two CSRF defences (OWASP CSRF cheat sheet): the
+ * request's `Origin` must be the demo's own, and the form must carry the token bound to
+ * the session. Then the refresh token is revoked (RFC 7009) and the session deleted.
+ */
+@Injectable()
+export class SignOutService {
+  private readonly ownOrigin: string;
+
+  constructor(
+    @InjectAppConfig() config: AppConfig,
+    private readonly sessions: SessionService,
+  ) {
+    this.ownOrigin = new URL(config.demo.publicUrl).origin;
+  }
+
+  /**
+   * Ends the session named by the request, if any.
+   * @throws SignInError `csrf_refused` when the origin or the form token is wrong.
+   */
+  async signOut(request: SignOutRequest): Promise<void> {
+    this.assertSameOrigin(request.origin);
+    if (request.sessionId === undefined) return;
+    await this.assertCsrfToken(request.sessionId, request.csrfToken);
+    await this.sessions.end(request.sessionId);
+  }
+
+  /** Browsers send `Origin` on every POST; a missing or foreign one is refused. */
+  private assertSameOrigin(origin: string | undefined): void {
+    if (origin !== this.ownOrigin) throw new SignInError('csrf_refused');
+  }
+
+  /** The synchronizer token of the session's sign-out form. */
+  private async assertCsrfToken(sessionId: string, candidate: unknown): Promise<void> {
+    if (typeof candidate !== 'string' || candidate === '' || !(await this.sessions.csrfTokenMatches(sessionId, candidate))) {
+      throw new SignInError('csrf_refused');
+    }
+  }
+}

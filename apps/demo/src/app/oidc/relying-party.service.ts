@@ -89,8 +89,22 @@ export class RelyingPartyService {
     });
     const claims = response.claims();
     if (!claims) throw new TypeError('no ID token claims');
-    const email = typeof claims['email'] === 'string' ? claims['email'] : undefined;
+    const email = typeof claims['email'] === 'string' ? claims['email'] : await this.emailFromUserInfo(configuration, response.access_token, claims.sub);
     return { tokens: this.tokensOf(response), user: { sub: claims.sub, ...(email ? { email } : {}) } };
+  }
+
+  /**
+   * The `email` claim from the UserInfo endpoint (OIDC Core s5.3; auth-server keeps ID tokens
+   * to identity claims, s5.4). Only for display: when it cannot be read the page shows `sub`.
+   */
+  private async emailFromUserInfo(configuration: oidc.Configuration, accessToken: string, sub: string): Promise<string | undefined> {
+    try {
+      // openid-client checks that the answer's `sub` is the ID token's (OIDC Core s5.3.2).
+      const info = await oidc.fetchUserInfo(configuration, accessToken, sub);
+      return typeof info.email === 'string' ? info.email : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**

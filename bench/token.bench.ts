@@ -35,38 +35,25 @@
  *   BENCH_TOKEN_CPU_PROF          a directory: the server processes run with --cpu-prof and
  *                                 write their profiles there (see bench/tools/cpuprofile-summary.mjs)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createPublicKey, generateKeyPairSync, randomBytes, sign, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, randomBytes, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Client } from 'pg';
-import { nonSuccessStatuses, type Figure, positive, round, progressLog, runBenchmark } from './support/bench-kit';
-
-// autocannon ships no type declarations; this is the part of its API used here.
-interface AutocannonResult {
-  readonly duration: number; // seconds, as measured by autocannon
-  readonly errors: number;
-  readonly timeouts: number;
-  readonly non2xx: number;
-  readonly '2xx': number;
-  readonly statusCodeStats?: Record<string, { count: number }>;
-  readonly latency: { readonly p50: number; readonly p99: number; readonly average: number };
-  readonly requests: { readonly total: number; readonly average: number };
-}
-type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
-const autocannon = require('autocannon') as Autocannon;
+import { autocannon, type AutocannonResult } from './support/autocannon';
+import { type Figure, positive, round, progressLog, runBenchmark } from './support/bench-kit';
+import { DEFAULT_DATABASE_URL, openDatabases as openBenchDatabases, type Databases } from './support/databases';
+import { describeLoad, loadMembers, measureLoad, summarise, type Load, type LoadSlice } from './support/load';
+import { rate, rawSigner, threadpoolRs256Signing as threadpoolSigning, type Algorithm, type RawSigning } from './support/raw-signing';
+import { describeOutput, freePort, serverProcesses, STOP_TIMEOUT_MS, type ServerProcess } from './support/server-process';
 
 const ROOT = resolve(__dirname, '..');
 const REGISTER = join(ROOT, 'libs/testing/farm/register-ts.cjs');
 const SERVER_SOURCE = join(ROOT, 'apps/auth-server/src/main.ts');
 const SERVER_DIST = join(ROOT, 'dist/apps/auth-server/main.js');
 const OIDC_PROVIDER_SERVER = join(ROOT, 'bench/servers/oidc-provider.mjs');
-const EXIT_WITH_PARENT = join(ROOT, 'bench/servers/exit-with-parent.cjs');
 
-const SERVER_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const SERVER_URL = process.env['DATABASE_URL'] ?? DEFAULT_DATABASE_URL;
 const SECONDS = positive(process.env['BENCH_TOKEN_SECONDS'], 8);
 const WARM_UP_SECONDS = positive(process.env['BENCH_TOKEN_WARMUP_SECONDS'], 2);
 const CONNECTIONS = Math.round(positive(process.env['BENCH_TOKEN_CONNECTIONS'], 10));
@@ -78,10 +65,7 @@ const BUILT = process.env['BENCH_TOKEN_BUILT'] === '1';
 const LOG_LEVEL = process.env['BENCH_TOKEN_LOG_LEVEL'] ?? 'warn';
 const CPU_PROF_DIR = process.env['BENCH_TOKEN_CPU_PROF'] ? resolve(process.env['BENCH_TOKEN_CPU_PROF']) : undefined;
 
-const READY_TIMEOUT_MS = 90_000;
-const STOP_TIMEOUT_MS = 20_000;
 const SIGNAL_STOP_TIMEOUT_MS = 5_000; // when this module is being stopped itself
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 const CLIENT_ID = 'bench';
 const CLIENT_SECRET = randomBytes(32).toString('base64url'); // 43 characters, fresh per run
 const SCOPE = 'demo:read';
@@ -92,264 +76,13 @@ const HEADERS = {
   authorization: `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`,
 };
 
-type Algorithm = 'RS256' | 'ES256' | 'EdDSA';
-
-
 
 const log = progressLog('token.bench');
+const { running, startServer, stopServer } = serverProcesses({ log, cpuProfDir: CPU_PROF_DIR });
 
-
-// ---------------------------------------------------------------------------------------
-// References: raw node:crypto signing on one core
-
-/** A JWT signing input shaped like auth-server's access tokens (RFC 9068 header and claims). */
-function signingInput(alg: Algorithm): Buffer {
-  const now = Math.floor(Date.now() / 1000);
-  const header = { alg, typ: 'at+jwt', kid: randomBytes(12).toString('base64url') };
-  const claims = {
-    iss: 'http://127.0.0.1:3000',
-    sub: CLIENT_ID,
-    aud: AUDIENCE,
-    exp: now + 600,
-    iat: now,
-    jti: randomBytes(16).toString('base64url'),
-    client_id: CLIENT_ID,
-    scope: SCOPE,
-  };
-  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  return Buffer.from(`${encode(header)}.${encode(claims)}`);
-}
-
-/** Signatures made in some time; several samples add up. */
-interface Sample {
-  readonly ops: number;
-  readonly seconds: number;
-}
-
-interface RawSigning {
-  readonly opsPerSecond: number;
-  readonly ops: number;
-  readonly seconds: number;
-}
-
-function rate(samples: readonly Sample[]): RawSigning {
-  const ops = samples.reduce((n, x) => n + x.ops, 0);
-  const seconds = samples.reduce((n, x) => n + x.seconds, 0);
-  return { opsPerSecond: round(ops / seconds), ops, seconds: round(seconds, 3) };
-}
-
-/**
- * Synchronous crypto.sign in a tight loop on the main thread: what one core signs per
- * second with nothing else to do. 2048-bit RSA for RS256 (as auth-server generates),
- * P-256 for ES256, Ed25519 for EdDSA. The key is made once; each call signs for `seconds`.
- */
-function rawSigner(alg: Algorithm): (seconds: number) => Sample {
-  const { privateKey } =
-    alg === 'RS256'
-      ? generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0x10001 })
-      : alg === 'ES256'
-        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-        : generateKeyPairSync('ed25519');
-  const digest = alg === 'EdDSA' ? null : 'sha256';
-  const key = alg === 'ES256' ? { key: privateKey, dsaEncoding: 'ieee-p1363' as const } : privateKey;
-  const data = signingInput(alg);
-  for (let i = 0; i < 50; i += 1) sign(digest, data, key); // warm-up
-  return (seconds) => {
-    let ops = 0;
-    const start = performance.now();
-    const deadline = start + seconds * 1000;
-    while (performance.now() < deadline) {
-      sign(digest, data, key);
-      ops += 1;
-    }
-    return { ops, seconds: (performance.now() - start) / 1000 };
-  };
-}
-
-/**
- * Context, not a reference: asynchronous crypto.sign (libuv threadpool, as auth-server signs)
- * with as many signatures in flight as the load has connections. Shows what the machine
- * gives to signing alone at that moment, which on a shared machine may be more or less
- * than one core.
- */
+/** Async RS256 signing with as many signatures in flight as the load has connections (context). */
 async function threadpoolRs256Signing(seconds: number): Promise<RawSigning> {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
-  const data = signingInput('RS256');
-  const signOnce = () =>
-    new Promise<void>((done, fail) => sign('sha256', data, privateKey, (error) => (error ? fail(error) : done())));
-  let ops = 0;
-  const start = performance.now();
-  const deadline = start + seconds * 1000;
-  const worker = async () => {
-    while (performance.now() < deadline) {
-      await signOnce();
-      ops += 1;
-    }
-  };
-  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
-  const elapsed = (performance.now() - start) / 1000;
-  return { opsPerSecond: round(ops / elapsed), ops, seconds: round(elapsed, 3) };
-}
-
-// ---------------------------------------------------------------------------------------
-// CPU accounting from /proc (Linux); undefined elsewhere
-
-const CLOCK_TICKS = 100; // USER_HZ on Linux
-
-/** CPU seconds of a process (all its threads), or with `mainThread` of its main thread only. */
-function processCpuSeconds(pid: number | undefined, mainThread = false): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS; // utime + stime, all threads
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU seconds of every process named postgres (the server and its backends), any owner. */
-function postgresCpuSeconds(): number | undefined {
-  try {
-    let total = 0;
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      } catch {
-        continue; // exited meanwhile
-      }
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      if (name !== 'postgres') continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-    }
-    return total;
-  } catch {
-    return undefined;
-  }
-}
-
-function machineCpu(): { busy: number; total: number } | undefined {
-  try {
-    const [line] = readFileSync('/proc/stat', 'utf8').split('\n');
-    const values = (line ?? '').trim().split(/\s+/).slice(1).map(Number);
-    const total = values.slice(0, 8).reduce((a, b) => a + b, 0);
-    const idle = (values[3] ?? 0) + (values[4] ?? 0);
-    return { busy: (total - idle) / CLOCK_TICKS, total: total / CLOCK_TICKS };
-  } catch {
-    return undefined;
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// Server processes
-
-interface ServerProcess {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly port: number;
-  readonly baseUrl: string;
-  readonly output: string[]; // last lines of stdout and stderr, shown on failure
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const running = new Set<ServerProcess>();
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'); // Nest colours its error output
-
-function remember(lines: string[], raw: string): void {
-  const line = raw.replace(ANSI_COLOUR, '');
-  lines.push(line.length > 2_000 ? `${line.slice(0, 2_000)}...` : line);
-  if (lines.length > 60) lines.shift();
-}
-
-/** Spawns a server and resolves once it prints its `"msg":"listening"` JSON line (with its port). */
-async function startServer(name: string, args: string[], env: NodeJS.ProcessEnv, port: number): Promise<ServerProcess> {
-  const nodeArgs = CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`, `--cpu-prof-name=${name}.${Date.now()}.cpuprofile`] : [];
-  // The IPC channel is only there so that the server stops if this process dies (see exit-with-parent.cjs).
-  const child = spawn(process.execPath, [...nodeArgs, '-r', EXIT_WITH_PARENT, ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  child.channel?.unref();
-  const output: string[] = [];
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
-    child.once('close', (code, signal) => resolveExit({ code, signal }));
-  });
-  const server: ServerProcess = { name, child, port, baseUrl: `http://127.0.0.1:${port}`, output, exited };
-  running.add(server);
-  void exited.then(() => running.delete(server));
-
-  return new Promise<ServerProcess>((resolveReady, reject) => {
-    let ready = false;
-    const timer = setTimeout(() => fail(new Error(`${name} did not report "listening" within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
-    const fail = (error: Error) => {
-      if (ready) return;
-      ready = true;
-      clearTimeout(timer);
-      reject(Object.assign(error, { output }));
-    };
-    let pending = { stdout: '', stderr: '' };
-    const onData = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
-      const lines = (pending[stream] + chunk.toString('utf8')).split('\n');
-      pending = { ...pending, [stream]: lines.pop() ?? '' };
-      for (const line of lines) {
-        if (!line.trim()) continue;
-        remember(output, `${stream}: ${line}`);
-        if (!ready && stream === 'stdout' && line.includes('"msg":"listening')) {
-          try {
-            const parsed = JSON.parse(line) as { msg?: string; port?: number };
-            // "listening" (current sources) or "listening on <url>" (earlier builds)
-            if (parsed.msg === 'listening' || parsed.msg?.startsWith('listening on ')) {
-              ready = true;
-              clearTimeout(timer);
-              if (parsed.port !== port) log(`warning: ${name} reports port ${parsed.port}, expected ${port}`);
-              resolveReady(server);
-            }
-          } catch {
-            // an ordinary log line that mentions "listening"
-          }
-        }
-      }
-    };
-    child.stdout?.on('data', onData('stdout'));
-    child.stderr?.on('data', onData('stderr'));
-    child.once('error', (error) => fail(error));
-    void exited.then(({ code, signal }) => fail(new Error(`${name} exited (${signal ?? `code ${code}`}) before listening`)));
-  });
-}
-
-/** SIGTERM, then SIGKILL if it does not exit in time. Resolves with the exit code. */
-async function stopServer(server: ServerProcess, timeoutMs = STOP_TIMEOUT_MS): Promise<number | null> {
-  if (server.child.exitCode !== null || server.child.signalCode !== null) return server.child.exitCode;
-  server.child.kill('SIGTERM');
-  const timer = setTimeout(() => {
-    log(`${server.name} did not exit ${timeoutMs} ms after SIGTERM; killing it`);
-    server.child.kill('SIGKILL');
-  }, timeoutMs);
-  const { code } = await server.exited;
-  clearTimeout(timer);
-  return code;
-}
-
-function describeOutput(error: unknown): string {
-  const output = (error as { output?: string[] })?.output;
-  return output?.length ? `\n  last output:\n    ${output.slice(-25).join('\n    ')}` : '';
+  return threadpoolSigning(seconds, CONNECTIONS);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -401,45 +134,9 @@ async function checkTokenEndpoint(tokenUrl: string, issuer: string, alg: Algorit
   return { alg: header.alg, typ: header.typ, bytes: body.access_token?.length ?? 0 };
 }
 
+
 // ---------------------------------------------------------------------------------------
-// Load
-
-/** One autocannon run, with the CPU each side used meanwhile. */
-interface LoadSlice {
-  readonly ok: number; // 2xx responses
-  readonly non2xx: number;
-  readonly statuses: Record<string, number>;
-  readonly errors: number;
-  readonly timeouts: number;
-  readonly seconds: number; // as autocannon measured it
-  readonly wall: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly serverCpu: number | undefined;
-  readonly serverMainThreadCpu: number | undefined;
-  readonly loadCpu: number;
-  readonly postgresCpu: number | undefined;
-  readonly machineBusy: number | undefined;
-}
-
-/** One or more slices of load against the same server, added up. */
-interface Load {
-  readonly requestsPerSecond: number; // 2xx responses per second
-  readonly ok: number;
-  readonly non2xx: number;
-  readonly statuses: Record<string, number>; // non-2xx responses by status
-  readonly errors: number;
-  readonly timeouts: number;
-  readonly seconds: number;
-  readonly p50: number; // request-weighted mean of the slices' medians
-  readonly p99: number; // highest of the slices' 99th percentiles
-  readonly serverCpuCores: number | undefined; // CPU seconds of the server process per second
-  readonly serverMainThreadCores: number | undefined; // of its main thread (JavaScript) alone
-  readonly loadCpuCores: number; // CPU of this process (autocannon) per second
-  readonly postgresCpuCores: number | undefined; // every postgres process on the machine
-  readonly machineBusyCores: number | undefined;
-  readonly okPerServerCpuSecond: number | undefined;
-}
+// Load (accounting in support/load.ts)
 
 async function cannon(url: string, seconds: number): Promise<AutocannonResult> {
   return autocannon({
@@ -460,100 +157,9 @@ async function warmUp(url: string): Promise<void> {
   if (result['2xx'] === 0) throw new Error(`warm-up against ${url}: no successful responses (${result.non2xx} non-2xx, ${result.errors} errors)`);
 }
 
+
 async function loadSlice(server: ServerProcess, url: string, seconds: number): Promise<LoadSlice> {
-  const serverBefore = processCpuSeconds(server.child.pid);
-  const mainBefore = processCpuSeconds(server.child.pid, true);
-  const postgresBefore = postgresCpuSeconds();
-  const machineBefore = machineCpu();
-  const ownBefore = process.cpuUsage();
-  const monotonicStart = process.hrtime.bigint() / 1000n;
-  const wallStart = performance.now();
-  const result = await cannon(url, seconds);
-  const wall = (performance.now() - wallStart) / 1000;
-  const monotonicEnd = process.hrtime.bigint() / 1000n;
-  const own = process.cpuUsage(ownBefore);
-  const serverAfter = processCpuSeconds(server.child.pid);
-  const mainAfter = processCpuSeconds(server.child.pid, true);
-  const postgresAfter = postgresCpuSeconds();
-  const machineAfter = machineCpu();
-  if (CPU_PROF_DIR) log(`  profile window of ${server.name} (pid ${server.child.pid}): --window ${monotonicStart}:${monotonicEnd}`);
-  const difference = (before: number | undefined, after: number | undefined) =>
-    before !== undefined && after !== undefined ? after - before : undefined;
-  return {
-    ok: result['2xx'],
-    non2xx: result.non2xx,
-    statuses: nonSuccessStatuses(result.statusCodeStats),
-    errors: result.errors,
-    timeouts: result.timeouts,
-    seconds: result.duration,
-    wall,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    serverCpu: difference(serverBefore, serverAfter),
-    serverMainThreadCpu: difference(mainBefore, mainAfter),
-    loadCpu: (own.user + own.system) / 1e6,
-    postgresCpu: difference(postgresBefore, postgresAfter),
-    machineBusy: difference(machineBefore?.busy, machineAfter?.busy),
-  };
-}
-
-function summarise(slices: readonly LoadSlice[]): Load {
-  const sum = (pick: (slice: LoadSlice) => number) => slices.reduce((n, slice) => n + pick(slice), 0);
-  const sumOptional = (pick: (slice: LoadSlice) => number | undefined) =>
-    slices.every((slice) => pick(slice) !== undefined) ? sum((slice) => pick(slice) ?? 0) : undefined;
-  const ok = sum((x) => x.ok);
-  const seconds = sum((x) => x.seconds);
-  const wall = sum((x) => x.wall);
-  const serverCpu = sumOptional((x) => x.serverCpu);
-  const mainThreadCpu = sumOptional((x) => x.serverMainThreadCpu);
-  const postgresCpu = sumOptional((x) => x.postgresCpu);
-  const machineBusy = sumOptional((x) => x.machineBusy);
-  const statuses: Record<string, number> = {};
-  for (const slice of slices) for (const [status, n] of Object.entries(slice.statuses)) statuses[status] = (statuses[status] ?? 0) + n;
-  return {
-    requestsPerSecond: round(ok / seconds),
-    ok,
-    non2xx: sum((x) => x.non2xx),
-    statuses,
-    errors: sum((x) => x.errors),
-    timeouts: sum((x) => x.timeouts),
-    seconds: round(seconds, 3),
-    p50: ok > 0 ? round(sum((x) => x.p50 * x.ok) / ok, 1) : 0,
-    p99: Math.max(...slices.map((x) => x.p99)),
-    serverCpuCores: serverCpu !== undefined ? round(serverCpu / wall, 2) : undefined,
-    serverMainThreadCores: mainThreadCpu !== undefined ? round(mainThreadCpu / wall, 2) : undefined,
-    loadCpuCores: round(sum((x) => x.loadCpu) / wall, 2),
-    postgresCpuCores: postgresCpu !== undefined ? round(postgresCpu / wall, 2) : undefined,
-    machineBusyCores: machineBusy !== undefined ? round(machineBusy / wall, 2) : undefined,
-    okPerServerCpuSecond: serverCpu ? round(ok / serverCpu) : undefined,
-  };
-}
-
-function loadMembers(load: Load, prefix = ''): Record<string, unknown> {
-  const members: Record<string, unknown> = {
-    requests: load.ok,
-    non_2xx: load.non2xx,
-    ...(load.non2xx > 0 ? { non_2xx_by_status: load.statuses } : {}),
-    errors: load.errors + load.timeouts,
-    seconds: load.seconds,
-    latency_p50_ms: load.p50,
-    latency_p99_ms: load.p99,
-    server_cpu_cores: load.serverCpuCores,
-    server_main_thread_cores: load.serverMainThreadCores,
-    requests_per_server_cpu_second: load.okPerServerCpuSecond,
-    loadgen_cpu_cores: load.loadCpuCores,
-    postgres_cpu_cores: load.postgresCpuCores,
-    machine_busy_cores: load.machineBusyCores,
-  };
-  return Object.fromEntries(
-    Object.entries(members)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => [`${prefix}${k}`, v]),
-  );
-}
-
-function describeLoad(load: Load): string {
-  return `${load.requestsPerSecond} req/s (server ${load.serverCpuCores ?? '?'} cores, main thread ${load.serverMainThreadCores ?? '?'}, load generator ${load.loadCpuCores} cores, machine busy ${load.machineBusyCores ?? '?'} cores)`;
+  return measureLoad(server, () => cannon(url, seconds), CPU_PROF_DIR ? log : undefined);
 }
 
 function assertHealthy(name: string, load: Load): void {
@@ -564,78 +170,8 @@ function assertHealthy(name: string, load: Load): void {
   }
 }
 
-// ---------------------------------------------------------------------------------------
-// Databases
-
-interface Databases {
-  readonly mode: 'postgres' | 'embedded';
-  /** A fresh database URL (postgres), or undefined (embedded: the server uses DATA_DIR). */
-  create(): Promise<{ url: string | undefined; name: string | undefined }>;
-  count(name: string | undefined, sql: string): Promise<number | undefined>;
-  dropAll(): Promise<void>;
-}
-
 async function openDatabases(): Promise<Databases> {
-  const server = new URL(SERVER_URL);
-  if (!LOOPBACK.has(server.hostname)) {
-    throw Object.assign(new Error(`refusing to benchmark against ${server.hostname}: the benchmarks only talk to 127.0.0.1`), { usage: true });
-  }
-  const admin = new Client({ connectionString: server.href, connectionTimeoutMillis: 5_000 });
-  try {
-    await admin.connect();
-  } catch (error) {
-    await admin.end().catch(() => undefined);
-    log(`cannot reach PostgreSQL at ${server.hostname}:${server.port || 5432} (${(error as Error).message}); using the embedded database`);
-    return {
-      mode: 'embedded',
-      create: async () => ({ url: undefined, name: undefined }),
-      count: async () => undefined,
-      dropAll: async () => undefined,
-    };
-  }
-  const created = new Set<string>();
-  const urlOf = (name: string) => {
-    const url = new URL(server.href);
-    url.pathname = `/${name}`;
-    return url.href;
-  };
-  let closed = false;
-  return {
-    mode: 'postgres',
-    async create() {
-      const name = `authkit_bench_${randomBytes(6).toString('hex')}`;
-      created.add(name);
-      await admin.query(`CREATE DATABASE ${name}`);
-      log(`created database ${name}`);
-      return { url: urlOf(name), name };
-    },
-    async count(name, sql) {
-      if (!name) return undefined;
-      const client = new Client({ connectionString: urlOf(name), connectionTimeoutMillis: 5_000 });
-      try {
-        await client.connect();
-        const { rows } = await client.query<{ n: string }>(sql);
-        return Number(rows[0]?.n);
-      } catch (error) {
-        log(`could not count in ${name}: ${(error as Error).message}`);
-        return undefined;
-      } finally {
-        await client.end().catch(() => undefined);
-      }
-    },
-    async dropAll() {
-      if (closed) return;
-      closed = true;
-      for (const name of created) {
-        await admin
-          .query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-          .then(() => log(`dropped database ${name}`))
-          .catch((error: Error) => log(`could not drop database ${name}: ${error.message}`));
-      }
-      created.clear();
-      await admin.end().catch(() => undefined);
-    },
-  };
+  return openBenchDatabases(SERVER_URL, log);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ const SYSTEM = { type: 'system', id: 'test' } as const;
 describeEachDatabase('OpenID Connect flow through the sign-in pages', (database) => {
   let server: RunningAuthServer;
   let config: client.Configuration;
+  let secret: string;
   const password = randomBytes(12).toString('base64url');
   const email = 'grace@example.com';
 
@@ -36,7 +37,8 @@ describeEachDatabase('OpenID Connect flow through the sign-in pages', (database)
       SYSTEM,
     );
     await server.app.get(UserService).create({ email, password, roles: ['reader'] }, SYSTEM);
-    config = await client.discovery(new URL(server.url), 'rp-web', undefined, client.ClientSecretBasic(view.client_secret!), {
+    secret = view.client_secret!;
+    config = await client.discovery(new URL(server.url), 'rp-web', undefined, client.ClientSecretBasic(secret), {
       execute: [client.allowInsecureRequests],
     });
   });
@@ -101,6 +103,31 @@ describeEachDatabase('OpenID Connect flow through the sign-in pages', (database)
     const second = await authorize(agent, 'openid demo:read', { prompt: 'none' });
     expect(second.callback.searchParams.get('code')).toBeTruthy();
     expect(second.callback.searchParams.get('state')).toBe(second.state);
+  });
+
+  it('lets a client with one registered redirect URI omit it in both requests (RFC 6749 s3.1.2.3, s4.1.3)', async () => {
+    const agent = new UserAgent(server.url);
+    await authorize(agent, 'openid'); // signed in, consent remembered
+    const verifier = client.randomPKCECodeVerifier();
+    const url = new URL(`${server.url}/oauth2/authorize`);
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: 'rp-web',
+      scope: 'openid',
+      state: 's-1',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    }).toString();
+    const callback = await agent.open(url.toString());
+    expect(callback?.origin + (callback?.pathname ?? '')).toBe(REDIRECT_URI);
+    const exchange = (extra: Record<string, string>) =>
+      fetch(`${server.url}/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`rp-web:${secret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: callback!.searchParams.get('code')!, code_verifier: verifier, ...extra }),
+      });
+    expect((await exchange({ redirect_uri: 'https://rp.oidc-flow.test/other' })).status).toBe(400);
+    expect((await exchange({})).status).toBe(200);
   });
 
   it('never writes the password, a code or a token to the log', async () => {

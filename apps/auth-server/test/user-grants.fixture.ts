@@ -20,6 +20,8 @@ export interface IssuedCode {
 export interface CodeOptions {
   readonly clientId: string;
   readonly redirectUri: string;
+  /** False: the authorization request omitted redirect_uri (the client registered one). */
+  readonly redirectUriSent?: boolean;
   readonly userId: string;
   readonly scope: string;
   readonly nonce?: string;
@@ -35,6 +37,7 @@ export async function issueCode(server: RunningAuthServer, options: CodeOptions)
     {
       clientId: options.clientId,
       redirectUri: options.redirectUri,
+      redirectUriSent: options.redirectUriSent ?? true,
       codeChallenge: challenge,
       userId: options.userId,
       scope: options.scope.split(' '),

@@ -122,7 +122,7 @@ describeEachDatabase('user grants under attack', (database) => {
       ['a wrong code_verifier', () => ({ code_verifier: 'A'.repeat(43) }), 'invalid_grant'],
       ['the code_challenge as code_verifier (RFC 7636 s4.6)', (i: IssuedCode) => ({ code_verifier: i.challenge }), 'invalid_grant'],
       ['no code_verifier (PKCE downgrade, RFC 9700 s4.8.2)', () => ({ code_verifier: undefined }), 'invalid_grant'],
-      ['no redirect_uri', () => ({ redirect_uri: undefined }), 'invalid_request'],
+      ['no redirect_uri although the authorization request had one (RFC 6749 s4.1.3)', () => ({ redirect_uri: undefined }), 'invalid_grant'],
       ['no code', () => ({ code: undefined }), 'invalid_request'],
     ] as const)('refuses %s and revokes nothing: the rightful exchange still works', async (_attack, change, error) => {
       const issued = await code();
@@ -132,6 +132,13 @@ describeEachDatabase('user grants under attack', (database) => {
       // And once redeemed, a failed binding check still revokes nothing.
       expectError(await exchange(issued, 'web', change(issued)), 400, error);
       expect(await introspect('web', rightful.body['access_token'] as string)).toMatchObject({ active: true });
+    });
+
+    it('lets the token request omit redirect_uri only when the authorization request did (RFC 6749 s4.1.3), and still refuses another one', async () => {
+      const omitted = await issueCode(server, { clientId: 'web', redirectUri: REDIRECT, redirectUriSent: false, userId, scope: SCOPE });
+      planted.push(omitted.code, omitted.verifier);
+      expectError(await exchange(omitted, 'web', { redirect_uri: `${REDIRECT}/evil` }), 400, 'invalid_grant');
+      expect((await exchange(omitted, 'web', { redirect_uri: undefined })).status).toBe(200);
     });
 
     it('refuses a client not registered for authorization_code (unauthorized_client)', async () => {

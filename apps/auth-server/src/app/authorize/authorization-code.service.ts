@@ -12,6 +12,8 @@ import { pkceVerifierMatches } from './pkce';
 export interface CodeGrant {
   readonly clientId: string;
   readonly redirectUri: string;
+  /** False when the authorization request omitted `redirect_uri` (one registered; RFC 6749 s3.1.2.3). Default true. */
+  readonly redirectUriSent?: boolean;
   readonly codeChallenge: string;
   readonly userId: string;
   readonly scope: readonly string[];
@@ -30,6 +32,7 @@ interface Row {
   id: string;
   client_id: string;
   redirect_uri: string;
+  redirect_uri_sent: boolean;
   code_challenge: string;
   user_id: string;
   scope: string;
@@ -63,9 +66,9 @@ export class AuthorizationCodeService {
   async issue(grant: CodeGrant, ttlSeconds: number): Promise<string> {
     const code = newOpaqueToken();
     await this.dataSource.query(
-      `INSERT INTO authorization_codes (id, code_hash, client_id, redirect_uri, code_challenge, user_id, scope, nonce, auth_time, amr, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11))`,
-      [randomUUID(), hashOpaqueToken(code), grant.clientId, grant.redirectUri, grant.codeChallenge, grant.userId, grant.scope.join(' '), grant.nonce ?? null, grant.authTime, [...grant.amr], ttlSeconds],
+      `INSERT INTO authorization_codes (id, code_hash, client_id, redirect_uri, code_challenge, user_id, scope, nonce, auth_time, amr, expires_at, redirect_uri_sent)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11), $12)`,
+      [randomUUID(), hashOpaqueToken(code), grant.clientId, grant.redirectUri, grant.codeChallenge, grant.userId, grant.scope.join(' '), grant.nonce ?? null, grant.authTime, [...grant.amr], ttlSeconds, grant.redirectUriSent ?? true],
     );
     this.audit.record({ type: 'code.issued', outcome: 'success', actor: { type: 'user', id: grant.userId }, details: { client_id: grant.clientId } });
     return code;
@@ -79,7 +82,7 @@ export class AuthorizationCodeService {
     const [row] = (await this.dataSource.query('SELECT * FROM authorization_codes WHERE code_hash = $1', [hashOpaqueToken(code)])) as Row[];
     const invalid = () => new OAuthError('invalid_grant', 'The authorization code is invalid, expired or already used.');
     // Binding checks first: a wrong client, redirect URI or verifier never revokes anything.
-    if (!row || row.client_id !== clientId || row.redirect_uri !== redirectUri || !pkceVerifierMatches(verifier, row.code_challenge)) {
+    if (!row || row.client_id !== clientId || !redirectUriMatches(row, redirectUri) || !pkceVerifierMatches(verifier, row.code_challenge)) {
       throw invalid();
     }
     const claimed = (await this.dataSource.query(
@@ -97,6 +100,7 @@ export class AuthorizationCodeService {
       grant: {
         clientId,
         redirectUri: row.redirect_uri,
+        redirectUriSent: row.redirect_uri_sent,
         codeChallenge: row.code_challenge,
         userId: row.user_id,
         scope: row.scope.split(' ').filter(Boolean),
@@ -124,4 +128,14 @@ export class AuthorizationCodeService {
     }
     this.audit.record({ type: 'code.replayed', outcome: 'failure', actor: { type: 'client', id: row.client_id }, subject: { type: 'user', id: row.user_id }, details: { revoked_access_token: row.issued_access_jti !== null, revoked_refresh_family: row.issued_refresh_family !== null } });
   }
+}
+
+/**
+ * RFC 6749 s4.1.3: `redirect_uri` is required at the token endpoint, identical, when the
+ * authorization request included it; when that request omitted it, the token request may
+ * omit it too (or send the same one).
+ */
+function redirectUriMatches(row: Pick<Row, 'redirect_uri' | 'redirect_uri_sent'>, presented: string | undefined): boolean {
+  if (presented === undefined) return !row.redirect_uri_sent;
+  return presented === row.redirect_uri;
 }

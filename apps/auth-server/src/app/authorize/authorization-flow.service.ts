@@ -84,6 +84,7 @@ export class AuthorizationFlow {
       {
         clientId: request.clientId,
         redirectUri: request.redirectUri,
+        redirectUriSent: request.redirectUriSent,
         codeChallenge: request.codeChallenge,
         userId: user.id,
         scope: request.scope,

@@ -19,6 +19,8 @@ export interface AuthorizationRequest {
   readonly clientId: string;
   /** The redirect URI the code goes to: the one sent, or the client's only registered one. */
   readonly redirectUri: string;
+  /** Whether `redirect_uri` was in the request; the token request must then repeat it (RFC 6749 s4.1.3). */
+  readonly redirectUriSent: boolean;
   /** Echoed exactly in every redirect (RFC 6749 s4.1.2). */
   readonly state: string | undefined;
   readonly scope: readonly string[];
@@ -100,6 +102,7 @@ function buildRequest(params: AuthorizationParameters, client: ClientEntity, red
   return {
     clientId: client.clientId,
     redirectUri,
+    redirectUriSent: params.get('redirect_uri') !== undefined,
     state,
     scope: resolveScope(params.get('scope'), allowedScope(client)),
     codeChallenge,

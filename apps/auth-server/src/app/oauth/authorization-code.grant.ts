@@ -29,11 +29,11 @@ const RECORDED_EXP_MARGIN_S = 60;
 
 /**
  * RFC 6749 s4.1.3 with PKCE (RFC 7636 s4.5, s4.6): the authorization code grant. The checks,
- * in order: client registered for the grant; `code` and `redirect_uri` present; `resource`
- * acceptable (RFC 8707), all before the code is touched so that a malformed request does not
- * burn it; then the code store's binding checks (client, redirect URI, verifier: failing
- * them revokes nothing), single use (a replay revokes what the first use issued), expiry;
- * finally the user must still be active.
+ * in order: client registered for the grant; `code` present; `resource` acceptable
+ * (RFC 8707), all before the code is touched so that a malformed request does not burn it;
+ * then the code store's binding checks (client; redirect URI, required when the
+ * authorization request carried one; verifier), whose failure revokes nothing; single use
+ * (a replay revokes what the first use issued); expiry; finally the user must still be active.
  */
 @Injectable()
 export class AuthorizationCodeGrant {
@@ -51,7 +51,8 @@ export class AuthorizationCodeGrant {
   async handle(client: ClientEntity, params: FormParameters): Promise<TokenResponse> {
     assertClientMayUseGrant(client, 'authorization_code');
     const code = requiredParameter(params, 'code');
-    const redirectUri = requiredParameter(params, 'redirect_uri');
+    // Required when the authorization request carried it; the code knows (RFC 6749 s4.1.3).
+    const redirectUri = params.get('redirect_uri');
     const audience = resolveAudience(params, client, this.config);
     // A missing code_verifier fails inside redeem as invalid_grant: every code has a challenge.
     const { id, grant } = await this.codes.redeem(code, client.clientId, redirectUri, params.get('code_verifier'));

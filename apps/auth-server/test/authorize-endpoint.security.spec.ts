@@ -170,6 +170,17 @@ describeEachDatabase('authorization endpoint attacks', (database) => {
     });
   });
 
+  describe('unexpected body types on the browser forms (CWE-20): an HTML 400, not a parser error', () => {
+    it.each(['/oauth2/authorize', '/signin', '/signin/consent'])('%s with a multipart or XML body', async (path) => {
+      for (const type of ['multipart/form-data; boundary=x', 'application/xml']) {
+        const response = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': type }, body: '--x--' });
+        expect(response.status).toBe(400);
+        expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+        expect(response.headers.get('location')).toBeNull();
+      }
+    });
+  });
+
   describe('session fixation (OWASP ASVS 5.0 V7.2.4, CWE-384)', () => {
     it('a planted, unknown session cookie is ignored and replaced by a new value at sign-in', async () => {
       const email = await newUser();

@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 const USAGE = `usage: authctl <command> [options] [--json]
 
   client create --id ID [--grant-types a,b] [--scope "a b"] [--redirect-uris u1,u2]
+                [--post-logout-redirect-uris u1,u2]
                 [--auth-method client_secret_basic|client_secret_post|private_key_jwt|none]
                 [--resources r1,r2] [--name NAME] [--jwks-uri URL] [--skip-consent]
                 [--access-token-ttl S] [--metadata FILE.json]
@@ -114,6 +115,7 @@ function clientMetadata(options) {
     ...(options['grant-types'] ? { grant_types: list(options['grant-types']) } : {}),
     ...(options.scope !== undefined ? { scope: options.scope } : {}),
     ...(options['redirect-uris'] ? { redirect_uris: list(options['redirect-uris']) } : {}),
+    ...(options['post-logout-redirect-uris'] ? { post_logout_redirect_uris: list(options['post-logout-redirect-uris']) } : {}),
     ...(options['auth-method'] ? { token_endpoint_auth_method: options['auth-method'] } : {}),
     ...(options.resources ? { resources: list(options.resources) } : {}),
     ...(options['jwks-uri'] ? { jwks_uri: options['jwks-uri'] } : {}),

@@ -163,7 +163,7 @@ describe.each(STORES)('demo sign-in (session store: %s)', (_store, redisUrl) => 
     expect(html).toContain('href="/auth/login">Sign in</a>');
   });
 
-  it('signs out: CSRF token and own Origin, revokes the refresh token at the issuer, clears the cookie', async () => {
+  it('signs out: CSRF token and own Origin, revokes the refresh token at the issuer, clears the cookie, goes on to the end-session endpoint', async () => {
     const before = h.issuer.events.length;
     const browser = await h.signIn();
     const { refresh_token: refreshToken } = h.issuer.events.slice(before).find((e) => e.grant_type === 'authorization_code')!;
@@ -176,7 +176,16 @@ describe.each(STORES)('demo sign-in (session store: %s)', (_store, redisUrl) => 
       body: new URLSearchParams({ csrf }).toString(),
     });
     expect(response.status).toBe(303);
-    expect(response.headers.get('location')).toBe('/');
+    // OpenID Connect RP-Initiated Logout 1.0 s2: on to the OP's end_session_endpoint (discovery).
+    const endSession = new URL(response.headers.get('location')!);
+    const metadata = (await (await fetch(`${h.issuer.issuer}/.well-known/openid-configuration`)).json()) as { end_session_endpoint: string };
+    expect(`${endSession.origin}${endSession.pathname}`).toBe(metadata.end_session_endpoint);
+    expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(`${h.demoUrl}/`);
+    expect(endSession.searchParams.get('client_id')).toBe('demo-web');
+    const [, payload] = endSession.searchParams.get('id_token_hint')!.split('.');
+    expect(JSON.parse(Buffer.from(payload!, 'base64url').toString())).toMatchObject({ iss: h.issuer.issuer, sub: 'alice', aud: 'demo-web' });
+    // The OP accepts it (a bad hint or an unregistered URI would be a 400 there).
+    expect((await fetch(endSession, { redirect: 'manual' })).status).toBe(200);
     expect(response.headers.getSetCookie().find((c) => c.startsWith('demo_session='))).toMatch(/Max-Age=0/);
     await h.issuer.waitFor((e) => e.event === 'refresh_token.destroyed', from);
     // The issuer no longer honours the refresh token.

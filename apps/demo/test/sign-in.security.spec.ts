@@ -232,6 +232,8 @@ describe('demo sign-in with auth-server unreachable', () => {
         body: new URLSearchParams({ csrf }).toString(),
       });
       expect(response.status).toBe(303);
+      // auth-server is unreachable: no detour to its end-session endpoint, back to the demo's home.
+      expect(response.headers.get('location')).toBe('/');
       expect(browser.cookie(h.demoUrl, 'demo_session')).toBeUndefined();
       expect(h.logs.text()).toMatch(/refresh token revocation failed/);
       expect(h.logs.text()).not.toContain(refreshToken!);

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InjectAppConfig, type AppConfig } from '@authkit/config';
-import { escapeHtml, page, PAGE_HEADERS } from './page';
+import { escapeHtml, page, pageHeadersWithIssuer } from './page';
 import { cookieNames, readCookie } from './session/session-cookie';
 import { SessionService, type SessionView } from './session/session.service';
 
@@ -9,12 +9,14 @@ import { SessionService, type SessionView } from './session/session.service';
 @Controller()
 export class HomeController {
   private readonly sessionCookie: string;
+  private readonly headers: Readonly<Record<string, string>>;
 
   constructor(
     @InjectAppConfig() private readonly config: AppConfig,
     private readonly sessions: SessionService,
   ) {
     this.sessionCookie = cookieNames(config.demo.publicUrl).session;
+    this.headers = pageHeadersWithIssuer(config.issuer);
   }
 
   @Get()
@@ -24,7 +26,7 @@ export class HomeController {
     // A store outage shows the signed-out page rather than an error; /api/* fails closed instead.
     const session = sessionId ? await this.sessions.find(sessionId).catch(() => undefined) : undefined;
     const issuer = escapeHtml(this.config.issuer);
-    reply.headers(PAGE_HEADERS).send(
+    reply.headers(this.headers).send(
       page(
         'nest-authkit demo',
         `<h1>nest-authkit demo</h1>

@@ -32,9 +32,22 @@ ${body}
  */
 export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'Content-Type': 'text/html; charset=utf-8',
-  'Content-Security-Policy':
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'Content-Security-Policy': csp("'self'"),
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'same-origin',
   'Cache-Control': 'no-store',
 };
+
+/**
+ * {@link PAGE_HEADERS} for a page whose form may be redirected to auth-server: the sign-out
+ * form's 303 leads to the end-session endpoint (RP-Initiated Logout 1.0), and Chromium
+ * applies `form-action` to redirects after a form post, so the issuer's origin is allowed too.
+ */
+export function pageHeadersWithIssuer(issuer: string): Readonly<Record<string, string>> {
+  const origin = new URL(issuer).origin;
+  return { ...PAGE_HEADERS, 'Content-Security-Policy': csp(`'self' ${origin}`) };
+}
+
+function csp(formAction: string): string {
+  return `default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`;
+}

@@ -43,7 +43,7 @@ async function freePort(): Promise<number> {
 export async function startDemoHarness(options: { redisUrl?: string; accessTokenTtl?: number } = {}): Promise<DemoHarness> {
   const port = await freePort();
   const demoUrl = `http://127.0.0.1:${port}`;
-  const issuer = await startTestIssuer({ redirectUri: `${demoUrl}/auth/callback`, audience: `${demoUrl}/api`, accessTokenTtl: options.accessTokenTtl });
+  const issuer = await startTestIssuer({ redirectUri: `${demoUrl}/auth/callback`, postLogoutRedirectUri: `${demoUrl}/`, audience: `${demoUrl}/api`, accessTokenTtl: options.accessTokenTtl });
   const clock = new ShiftableClock();
   const logs = captureLogs();
   const config = loadConfig({

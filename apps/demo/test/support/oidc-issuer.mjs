@@ -5,7 +5,8 @@
 // at once (no pages to drive) and reports what it did as JSON lines on stdout:
 // {"msg":"listening",...} once, then {"event":...} per grant, rotation and revocation.
 //
-// Environment: REDIRECT_URI, CLIENT_SECRET (required); CLIENT_ID, AUDIENCE, ACCESS_TOKEN_TTL.
+// Environment: REDIRECT_URI, CLIENT_SECRET (required); CLIENT_ID, AUDIENCE, ACCESS_TOKEN_TTL,
+// POST_LOGOUT_REDIRECT_URI (RP-Initiated Logout, enabled by default in oidc-provider 9).
 import { createPublicKey, generateKeyPairSync, randomBytes, timingSafeEqual, verify } from 'node:crypto';
 import { createServer } from 'node:http';
 
@@ -18,6 +19,7 @@ if (!redirectUri || !clientSecret) {
 const clientId = process.env.CLIENT_ID ?? 'demo-web';
 const audience = process.env.AUDIENCE ?? 'http://localhost:4200/api';
 const accessTokenTtl = Number(process.env.ACCESS_TOKEN_TTL ?? 600);
+const postLogoutRedirectUri = process.env.POST_LOGOUT_REDIRECT_URI;
 const SCOPE = 'openid profile email offline_access demo:read';
 
 const { default: Provider } = await import('oidc-provider');
@@ -37,6 +39,7 @@ const provider = new Provider(issuer, {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       redirect_uris: [redirectUri],
+      ...(postLogoutRedirectUri ? { post_logout_redirect_uris: [postLogoutRedirectUri] } : {}),
       token_endpoint_auth_method: 'client_secret_post',
       scope: SCOPE,
     },

@@ -24,7 +24,7 @@ export interface TestIssuer {
 }
 
 /** Starts the issuer with the demo's client registered for `redirectUri`. */
-export async function startTestIssuer(options: { redirectUri: string; audience: string; accessTokenTtl?: number }): Promise<TestIssuer> {
+export async function startTestIssuer(options: { redirectUri: string; audience: string; accessTokenTtl?: number; postLogoutRedirectUri?: string }): Promise<TestIssuer> {
   const clientId = 'demo-web';
   const clientSecret = randomBytes(32).toString('base64url');
   const child: ChildProcess = spawn(process.execPath, [join(__dirname, 'oidc-issuer.mjs')], {
@@ -36,6 +36,7 @@ export async function startTestIssuer(options: { redirectUri: string; audience: 
       CLIENT_SECRET: clientSecret,
       AUDIENCE: options.audience,
       ACCESS_TOKEN_TTL: String(options.accessTokenTtl ?? 600),
+      ...(options.postLogoutRedirectUri ? { POST_LOGOUT_REDIRECT_URI: options.postLogoutRedirectUri } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

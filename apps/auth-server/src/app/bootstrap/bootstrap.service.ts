@@ -81,6 +81,8 @@ export class BootstrapService implements OnApplicationBootstrap {
         client_name: 'nest-authkit demo',
         grant_types: ['authorization_code', 'refresh_token'],
         redirect_uris: [`${this.config.demo.publicUrl}/auth/callback`],
+        // RP-Initiated Logout 1.0 s3.1: the demo's sign-out returns to its home page.
+        post_logout_redirect_uris: [`${this.config.demo.publicUrl}/`],
         scope: 'openid profile email offline_access demo:read',
         token_endpoint_auth_method: 'client_secret_post',
         skip_consent: true,

@@ -7,6 +7,7 @@ export interface ClientView {
   client_name?: string;
   grant_types: string[];
   redirect_uris: string[];
+  post_logout_redirect_uris: string[];
   scope: string;
   token_endpoint_auth_method: string;
   jwks?: unknown;
@@ -29,6 +30,7 @@ export function fromMetadata(client: ClientEntity, clientId: string, m: ReturnTy
   client.clientName = m.client_name ?? null;
   client.grantTypes = m.grant_types;
   client.redirectUris = m.redirect_uris;
+  client.postLogoutRedirectUris = m.post_logout_redirect_uris;
   client.scope = m.scope;
   client.tokenEndpointAuthMethod = m.token_endpoint_auth_method;
   client.jwks = (m.jwks as ClientEntity['jwks']) ?? null;
@@ -47,6 +49,7 @@ export function toMetadataInput(c: ClientEntity): Record<string, unknown> {
     client_name: c.clientName,
     grant_types: c.grantTypes,
     redirect_uris: c.redirectUris,
+    post_logout_redirect_uris: c.postLogoutRedirectUris,
     scope: c.scope,
     token_endpoint_auth_method: c.tokenEndpointAuthMethod,
     jwks: c.jwks,
@@ -94,6 +97,7 @@ export function toView(c: ClientEntity, secretsValid: number): ClientView {
     ...(c.clientName ? { client_name: c.clientName } : {}),
     grant_types: c.grantTypes,
     redirect_uris: c.redirectUris,
+    post_logout_redirect_uris: c.postLogoutRedirectUris,
     scope: c.scope,
     token_endpoint_auth_method: c.tokenEndpointAuthMethod,
     ...(c.jwks ? { jwks: c.jwks } : {}),

@@ -39,7 +39,10 @@ const grantTypes = z
   })
   .transform((g) => [...new Set(g)] as (typeof GRANT_TYPES)[number][]);
 
-/** Client metadata as RFC 7591 names it, plus `skip_consent`, TTLs and `resources`. */
+/**
+ * Client metadata as RFC 7591 names it, plus `post_logout_redirect_uris` (RP-Initiated
+ * Logout 1.0 s3.1), `skip_consent`, TTLs and `resources`.
+ */
 export const clientMetadataSchema = z
   .object({
     client_id: z.string().regex(CLIENT_ID, 'letters, digits and . _ ~ - (1 to 128)').optional(),
@@ -47,6 +50,12 @@ export const clientMetadataSchema = z
     client_name: z.string().max(200).optional(),
     grant_types: grantTypes,
     redirect_uris: z
+      .array(z.string().max(2048).refine((u) => absoluteUri(u, isLoopbackOrLocal), 'an absolute URI without fragment; http only for localhost'))
+      .max(20)
+      .default([]),
+    // OpenID Connect RP-Initiated Logout 1.0 s3.1: where the client may be sent after sign-out,
+    // validated like redirect_uris and later compared exactly (see logout/post-logout-redirect-uri.ts).
+    post_logout_redirect_uris: z
       .array(z.string().max(2048).refine((u) => absoluteUri(u, isLoopbackOrLocal), 'an absolute URI without fragment; http only for localhost'))
       .max(20)
       .default([]),
@@ -94,6 +103,7 @@ export const clientUpdateSchema = z
     client_name: z.string().max(200).nullable().optional(),
     grant_types: grantTypes.optional(),
     redirect_uris: z.array(z.string().max(2048)).max(20).optional(),
+    post_logout_redirect_uris: z.array(z.string().max(2048)).max(20).optional(),
     scope: scope.optional(),
     token_endpoint_auth_method: z.enum(TOKEN_ENDPOINT_AUTH_METHODS).optional(),
     jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1).max(10) }).nullable().optional(),

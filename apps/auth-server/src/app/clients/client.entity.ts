@@ -23,6 +23,10 @@ export class ClientEntity {
   @Column({ name: 'redirect_uris', type: 'text', array: true })
   redirectUris!: string[];
 
+  /** Where RP-Initiated Logout may return the browser (OpenID Connect RP-Initiated Logout 1.0 s3.1). */
+  @Column({ name: 'post_logout_redirect_uris', type: 'text', array: true })
+  postLogoutRedirectUris!: string[];
+
   /** Space-separated scopes the client may be granted (RFC 7591 s2). */
   @Column({ type: 'text' })
   scope!: string;

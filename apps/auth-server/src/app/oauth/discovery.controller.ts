@@ -25,6 +25,8 @@ export class DiscoveryController {
       revocation_endpoint: endpoints.revocation,
       introspection_endpoint: endpoints.introspection,
       userinfo_endpoint: endpoints.userinfo,
+      // OpenID Connect RP-Initiated Logout 1.0 s2.1.
+      end_session_endpoint: endpoints.endSession,
       grant_types_supported: [...SUPPORTED_GRANTS],
       response_types_supported: ['code'],
       response_modes_supported: ['query'],

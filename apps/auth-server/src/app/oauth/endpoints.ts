@@ -8,6 +8,8 @@ export const PATHS = {
   revocation: '/oauth2/revoke',
   introspection: '/oauth2/introspect',
   userinfo: '/oauth2/userinfo',
+  /** OpenID Connect RP-Initiated Logout 1.0 s2 `end_session_endpoint`. */
+  endSession: '/oauth2/logout',
   jwks: '/.well-known/jwks.json',
 } as const;
 
@@ -20,6 +22,7 @@ export class Endpoints {
   readonly revocation: string;
   readonly introspection: string;
   readonly userinfo: string;
+  readonly endSession: string;
   readonly jwks: string;
 
   constructor(@InjectAppConfig() config: AppConfig) {
@@ -29,6 +32,7 @@ export class Endpoints {
     this.revocation = config.issuer + PATHS.revocation;
     this.introspection = config.issuer + PATHS.introspection;
     this.userinfo = config.issuer + PATHS.userinfo;
+    this.endSession = config.issuer + PATHS.endSession;
     this.jwks = config.issuer + PATHS.jwks;
   }
 }

@@ -45,6 +45,10 @@ import { RevocationList } from './revocation-list';
 import { TokenController } from './token.controller';
 import { TokenRoute } from './token.route';
 import { TokenEndpointsService } from './token-endpoints.service';
+import { EndSessionController } from '../logout/end-session.controller';
+import { EndSession } from '../logout/end-session.service';
+import { IdTokenHintVerifier } from '../logout/id-token-hint.verifier';
+import { LogoutCsrfTokens } from '../logout/logout-csrf';
 
 /**
  * Clients, signing keys, users, sessions, the authorization/token/revocation/introspection/
@@ -65,6 +69,7 @@ export class OAuthModule {
         AuthorizeController,
         SignInController,
         UserinfoController,
+        EndSessionController,
       ],
       providers: [
         { provide: KeyEncryptionKey, useValue: kek },
@@ -101,6 +106,9 @@ export class OAuthModule {
         CsrfTokens,
         PasswordSignIn,
         AuthorizationStepResponder,
+        IdTokenHintVerifier,
+        LogoutCsrfTokens,
+        EndSession,
       ],
       exports: [ClientService, SigningKeyService, RevocationList, UserService],
     };

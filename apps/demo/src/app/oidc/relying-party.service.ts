@@ -16,6 +16,8 @@ export interface GrantedTokens {
   /** ms since the epoch. */
   readonly accessTokenExpiresAt: number;
   readonly refreshToken?: string;
+  /** The ID token of the grant (OIDC Core s3.1.3.3; on refresh only when the OP sends one, s12.2). */
+  readonly idToken?: string;
 }
 
 /** The ID token claims the demo shows. */
@@ -121,6 +123,31 @@ export class RelyingPartyService {
     await oidc.tokenRevocation(await this.discovered(), refreshToken, { token_type_hint: 'refresh_token' });
   }
 
+  /**
+   * The URL that ends the user's session at the OP (OpenID Connect RP-Initiated Logout 1.0
+   * s2): the announced `end_session_endpoint` with `id_token_hint`, `client_id` and
+   * `post_logout_redirect_uri` = `<DEMO_PUBLIC_URL>/`. Undefined when the issuer cannot be
+   * discovered or announces no end-session endpoint: the demo then signs out locally only.
+   */
+  async endSessionUrl(idToken: string | undefined): Promise<string | undefined> {
+    try {
+      const configuration = await this.discovered();
+      if (!configuration.serverMetadata().end_session_endpoint) return undefined;
+      return oidc.buildEndSessionUrl(configuration, {
+        ...(idToken ? { id_token_hint: idToken } : {}),
+        client_id: this.config.demo.clientId,
+        post_logout_redirect_uri: this.postLogoutRedirectUri,
+      }).href;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** `<DEMO_PUBLIC_URL>/`, where auth-server sends the browser back after sign-out. */
+  get postLogoutRedirectUri(): string {
+    return new URL('/', this.config.demo.publicUrl).href;
+  }
+
   private tokensOf(response: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers, previousRefreshToken?: string): GrantedTokens {
     const expiresIn = response.expiresIn() ?? 0;
     const refreshToken = response.refresh_token ?? previousRefreshToken;
@@ -128,6 +155,7 @@ export class RelyingPartyService {
       accessToken: response.access_token,
       accessTokenExpiresAt: this.clock.now() + expiresIn * 1000,
       ...(refreshToken ? { refreshToken } : {}),
+      ...(response.id_token ? { idToken: response.id_token } : {}),
     };
   }
 

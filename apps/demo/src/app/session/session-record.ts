@@ -13,6 +13,11 @@ export interface SessionRecord {
   readonly accessTokenExpiresAt: number;
   /** The current refresh token (rotated on every refresh). */
   readonly refreshToken?: string;
+  /**
+   * The latest ID token, kept only as `id_token_hint` for RP-Initiated Logout 1.0 s2 at
+   * sign-out; stored with the other tokens (encrypted in Redis), never sent to the page.
+   */
+  readonly idToken?: string;
   /** Synchronizer token of the sign-out form (OWASP CSRF cheat sheet). */
   readonly csrfToken: string;
   /** Sign-in time, in ms since the epoch: the absolute lifetime counts from here. */

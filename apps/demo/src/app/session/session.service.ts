@@ -28,6 +28,14 @@ interface StoredPendingLogin extends PendingLogin {
   readonly startedAt: number;
 }
 
+/** What ending a session leaves for the OP's end-session endpoint. */
+export interface EndedSession {
+  /** The session's ID token, for `id_token_hint` (RP-Initiated Logout 1.0 s2). */
+  readonly idToken?: string;
+  /** True when auth-server could not be reached to revoke the refresh token. */
+  readonly issuerUnreachable: boolean;
+}
+
 /** A session as the pages see it: who is signed in, and the sign-out form's CSRF token. */
 export interface SessionView {
   readonly sub: string;
@@ -115,16 +123,22 @@ export class SessionService {
   /**
    * Ends session `id`: revokes its refresh token at auth-server (RFC 7009), then deletes it.
    * A failed revocation still ends the local session, with a warning that names no token.
+   * @returns the session's ID token, for `id_token_hint` at the OP's end-session endpoint,
+   *   and whether auth-server was unreachable (an error that is not an OAuth error response).
    */
-  async end(id: string): Promise<void> {
+  async end(id: string): Promise<EndedSession> {
     const record = await this.load(id);
     await this.store.delete(sessionKey(id));
-    if (record?.refreshToken === undefined) return;
-    try {
-      await this.relyingParty.revokeRefreshToken(record.refreshToken);
-    } catch (error) {
-      this.logger.warn(`refresh token revocation failed at sign-out (${describeError(error)}); the local session is ended`);
+    let issuerUnreachable = false;
+    if (record?.refreshToken !== undefined) {
+      try {
+        await this.relyingParty.revokeRefreshToken(record.refreshToken);
+      } catch (error) {
+        issuerUnreachable = !(error instanceof ResponseBodyError);
+        this.logger.warn(`refresh token revocation failed at sign-out (${describeError(error)}); the local session is ended`);
+      }
     }
+    return { ...(record?.idToken ? { idToken: record.idToken } : {}), issuerUnreachable };
   }
 
   private async refresh(id: string): Promise<string | undefined> {
@@ -172,7 +186,7 @@ export class SessionService {
       if (record.accessTokenExpiresAt > now) return record.accessToken;
       throw error;
     }
-    await this.save(id, { ...record, ...tokens, refreshToken: tokens.refreshToken ?? record.refreshToken, lastSeenAt: now });
+    await this.save(id, { ...record, ...tokens, refreshToken: tokens.refreshToken ?? record.refreshToken, idToken: tokens.idToken ?? record.idToken, lastSeenAt: now });
     return tokens.accessToken;
   }
 

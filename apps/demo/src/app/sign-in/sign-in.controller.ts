@@ -47,11 +47,14 @@ export class SignInController {
       .redirect('/', 303);
   }
 
-  /** The `Sign out` form: revokes the refresh token, ends the session, clears the cookie, 303 to `/`. */
+  /**
+   * The `Sign out` form: revokes the refresh token, ends the session, clears the cookie, then
+   * 303 to auth-server's end-session endpoint (RP-Initiated Logout 1.0), or to `/` without one.
+   */
   @Post('logout')
   async logout(@Req() request: FastifyRequest, @Body() body: unknown, @Res() reply: FastifyReply): Promise<void> {
     const origin = request.headers.origin;
-    await this.signOutService.signOut({
+    const next = await this.signOutService.signOut({
       origin: typeof origin === 'string' ? origin : undefined,
       sessionId: readCookie(request.headers.cookie, this.cookies.session),
       csrfToken: body !== null && typeof body === 'object' ? (body as Record<string, unknown>)['csrf'] : undefined,
@@ -59,6 +62,6 @@ export class SignInController {
     reply
       .header('Cache-Control', 'no-store')
       .header('Set-Cookie', serializeCookie(this.cookies.session, '', { secure: this.cookies.secure, maxAgeSeconds: 0 }))
-      .redirect('/', 303);
+      .redirect(next, 303);
   }
 }

@@ -1,0 +1,46 @@
+import { PATHS } from '../oauth/endpoints';
+import { escapeHtml, htmlPage } from '../signin/page-layout';
+
+/** Where the confirmation form posts, relative to the issuer. */
+export const END_SESSION_CONFIRM_PATH = `${PATHS.endSession}/confirm`;
+
+/** What the "Sign out?" page shows and carries. */
+export interface ConfirmSignOutModel {
+  readonly applicationName: string | undefined;
+  readonly userEmail: string | undefined;
+  readonly csrfToken: string;
+  /** The validated request, carried through the form and validated again on post. */
+  readonly clientId: string | undefined;
+  readonly postLogoutRedirectUri: string | undefined;
+  readonly state: string | undefined;
+}
+
+/** The confirmation page: heading "Sign out?", button `Sign out`. */
+export function confirmSignOutPage(model: ConfirmSignOutModel): string {
+  const who = model.userEmail ? ` You are signed in as ${escapeHtml(model.userEmail)}.` : '';
+  const from = model.applicationName ? ` ${escapeHtml(model.applicationName)} asks to sign you out.` : '';
+  const fields = [
+    hidden('csrf_token', model.csrfToken),
+    hidden('client_id', model.clientId),
+    hidden('post_logout_redirect_uri', model.postLogoutRedirectUri),
+    hidden('state', model.state),
+  ].filter(Boolean);
+  return htmlPage(
+    'Sign out?',
+    `<h1>Sign out?</h1>
+<p>Do you want to sign out?${who}${from}</p>
+<form method="post" action="${END_SESSION_CONFIRM_PATH}">
+${fields.join('\n')}
+<button type="submit">Sign out</button>
+</form>`,
+  );
+}
+
+/** The page after a sign-out that has nowhere to return to. */
+export function signedOutPage(): string {
+  return htmlPage('Signed out', '<h1>You are signed out</h1>\n<p>You can close this window.</p>');
+}
+
+function hidden(name: string, value: string | undefined): string {
+  return value === undefined ? '' : `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
+}

@@ -171,7 +171,7 @@ describeEachDatabase('authorization endpoint attacks', (database) => {
   });
 
   describe('unexpected body types on the browser forms (CWE-20): an HTML 400, not a parser error', () => {
-    it.each(['/oauth2/authorize', '/signin', '/signin/consent'])('%s with a multipart or XML body', async (path) => {
+    it.each(['/oauth2/authorize', '/signin', '/signin/consent', '/oauth2/logout', '/oauth2/logout/confirm'])('%s with a multipart or XML body', async (path) => {
       for (const type of ['multipart/form-data; boundary=x', 'application/xml']) {
         const response = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': type }, body: '--x--' });
         expect(response.status).toBe(400);

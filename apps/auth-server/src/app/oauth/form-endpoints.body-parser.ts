@@ -1,4 +1,5 @@
 import { errorCodes, type FastifyInstance } from 'fastify';
+import { END_SESSION_CONFIRM_PATH } from '../logout/end-session-pages';
 import { SIGN_IN_PATHS } from '../signin/sign-in-paths';
 import { PATHS } from './endpoints';
 
@@ -10,13 +11,15 @@ const FORM_ENDPOINTS: ReadonlySet<string> = new Set([
   PATHS.authorization,
   SIGN_IN_PATHS.login,
   SIGN_IN_PATHS.consent,
+  PATHS.endSession,
+  END_SESSION_CONFIRM_PATH,
 ]);
 
 /**
  * Without this, Fastify would answer a body it has no parser for (`application/xml`,
  * `multipart/form-data`, ...) with its own 415 before the controller runs. RFC 6749 s5.2
  * (and RFC 7009 s2.2.1, RFC 7662 s2.3) wants a 400 `invalid_request` there, and the
- * browser-facing forms (authorization endpoint, sign-in, consent) answer with their HTML
+ * browser-facing forms (authorization endpoint, sign-in, consent, sign-out) answer with their HTML
  * error page. So on the form endpoints, such a body is read (within the body limit) and
  * dropped, and each endpoint refuses the content type the way it refuses JSON. Every other
  * route keeps the 415.

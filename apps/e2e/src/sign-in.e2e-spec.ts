@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { findSecrets, testDatabaseKinds } from '@authkit/testing';
 import { launchChromium } from './support/browser';
-import { startStack, type Stack } from './support/stack';
+import { ACCESS_TOKEN_TTL_S, startStack, type Stack } from './support/stack';
 
 /**
  * A user signs in to the demo through auth-server's real pages in Chromium and calls the
@@ -68,6 +68,20 @@ describe.each(testDatabaseKinds())('sign-in to the demo in Chromium [%s]', (kind
     expect((await page.request.get(`${stack.demoUrl}/api/reports`)).status()).toBe(200);
     // Role admin is not enough for the admin API: it also wants a second factor in amr.
     expect((await page.request.get(`${stack.demoUrl}/api/admin/stats`)).status()).toBe(403);
+  });
+
+  it('refreshes the access token behind the session cookie once it is nearly expired, with one token request', async () => {
+    await signInThroughPages();
+    const tokenRequests = () => stack.output().split('\n').filter((line) => line.includes('"path":"/oauth2/token"')).length;
+    const before = tokenRequests();
+    // The demo refreshes when less than 30 s are left of the access token's lifetime.
+    await page.waitForTimeout((ACCESS_TOKEN_TTL_S - 30 + 1) * 1000);
+    const answers = await Promise.all([1, 2, 3].map(() => page.request.get(`${stack.demoUrl}/api/me`)));
+    expect(answers.map((a) => a.status())).toEqual([200, 200, 200]);
+    // Give the access log a moment; a rotated refresh token used twice would revoke the family.
+    await page.waitForTimeout(200);
+    expect(tokenRequests() - before).toBe(1);
+    expect((await page.request.get(`${stack.demoUrl}/api/reports`)).status()).toBe(200);
   });
 
   it('signs out at the demo and at auth-server: back on the demo, the API refuses, and the next sign-in asks for the password', async () => {

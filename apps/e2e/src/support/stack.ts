@@ -8,6 +8,8 @@ import { createTestDatabase, type TestDatabase, type TestDatabaseKind } from '@a
 
 const ROOT = resolve(__dirname, '../../../..');
 const READY_TIMEOUT_MS = 90_000; // first start of the embedded database included
+/** demo-web's access token lifetime in this stack; the demo refreshes when less than 30 s are left. */
+export const ACCESS_TOKEN_TTL_S = 36;
 
 /** A user of the stack, with the password the browser types. */
 export interface StackUser {
@@ -37,7 +39,9 @@ export async function startStack(kind: TestDatabaseKind): Promise<Stack> {
   const [authPort, demoPort] = [await freePort(), await freePort()];
   const authUrl = `http://127.0.0.1:${authPort}`;
   const demoUrl = `http://127.0.0.1:${demoPort}`;
-  const user = { email: 'alice@example.com', password: randomBytes(12).toString('base64url') };
+  // A fresh account per stack: with REDIS_URL the login throttle's per-account counters
+  // (10 attempts per 15 minutes) are shared by every run against that Redis.
+  const user = { email: `alice-${randomBytes(4).toString('hex')}@example.com`, password: randomBytes(12).toString('base64url') };
   const demoSecret = randomBytes(32).toString('base64url');
   const bootstrapFile = join(dataDir, 'bootstrap.json');
   await writeFile(
@@ -52,6 +56,8 @@ export async function startStack(kind: TestDatabaseKind): Promise<Stack> {
           redirect_uris: [`${demoUrl}/auth/callback`],
           scope: 'openid profile email offline_access demo:read',
           token_endpoint_auth_method: 'client_secret_post',
+          // Short-lived access tokens, so that the browser test sees the demo refresh one.
+          access_token_ttl: ACCESS_TOKEN_TTL_S,
         },
       ],
       users: [{ email: user.email, password: user.password, roles: ['admin'] }],

@@ -78,9 +78,10 @@ export async function postForm(
   path: string,
   params: Record<string, string | undefined>,
   basic?: { id: string; secret: string },
+  extraHeaders: Record<string, string> = {},
 ): Promise<Answer> {
   const form = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined));
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  const headers: Record<string, string> = { ...extraHeaders, 'content-type': 'application/x-www-form-urlencoded' };
   if (basic) headers['authorization'] = `Basic ${Buffer.from(`${encodeURIComponent(basic.id)}:${encodeURIComponent(basic.secret)}`).toString('base64')}`;
   const response = await fetch(`${server.url}${path}`, { method: 'POST', headers, body: form });
   const text = await response.text();

@@ -1,5 +1,6 @@
-import { Controller, Get, Header, Post, Req } from '@nestjs/common';
+import { Controller, Get, Header, Post, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { AuthThrottle, AuthThrottlerGuard } from '@authkit/auth';
 import { InjectAppConfig, type AppConfig } from '@authkit/config';
 import { UserService } from '../users/user.service';
 import { OwnTokenVerifier } from './own-token.verifier';
@@ -13,8 +14,11 @@ import { assertOpenidUserToken, assertSubjectActive, assertTokenActive, bearerTo
  * revoked, with scope `openid`, whose user is active; errors per RFC 6750 s3. Any audience
  * is accepted: the token's signature, issuer and `openid` scope already say this server
  * issued it for this purpose. Responses are never cached (`Cache-Control: no-store`).
+ * Throttled per client address with the `token` preset, like the other token-bearing endpoints.
  */
 @Controller('oauth2')
+@UseGuards(AuthThrottlerGuard)
+@AuthThrottle('token')
 export class UserinfoController {
   private readonly realm: string;
 

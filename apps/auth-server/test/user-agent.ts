@@ -7,6 +7,9 @@
 export class UserAgent {
   private readonly cookies = new Map<string, Map<string, string>>();
 
+  /** Every `Set-Cookie` line received, in order. */
+  readonly setCookies: string[] = [];
+
   /** The last page, its URL and its status. */
   page = { url: '', status: 0, html: '' };
 
@@ -53,6 +56,7 @@ export class UserAgent {
       const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
       const response = await fetch(target, { ...request, redirect: 'manual', headers: { ...request.headers, ...(cookie ? { cookie } : {}) } });
       for (const line of response.headers.getSetCookie()) {
+        this.setCookies.push(line);
         const [pair = ''] = line.split(';');
         const eq = pair.indexOf('=');
         const name = pair.slice(0, eq).trim();

@@ -34,6 +34,9 @@ console.log(`
   demo         ${env.DEMO_PUBLIC_URL ?? `http://localhost:${demoPort}`}
   data         ${dataDir} (${env.DATABASE_URL ? 'PostgreSQL at DATABASE_URL' : 'embedded PostgreSQL'})
   dev admin credentials: ${resolve(dataDir, 'dev-credentials.json')} (written by auth-server in development)
+
+  sign in: open the demo, click "Sign in", and use "user.email" and "user.password" from that file
+  (without AUTH_BOOTSTRAP_FILE; with one, use a user it names)
 `);
 
 let stopping = false;

@@ -30,7 +30,7 @@ import { createHash, createPublicKey, randomBytes, verify, type JsonWebKey } fro
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { UserAgent } from '../apps/auth-server/test/user-agent';
+import { UserAgent } from '@authkit/testing';
 import { autocannon, type AutocannonRequest, type AutocannonResult } from './support/autocannon';
 import { type Figure, positive, round, progressLog, runBenchmark } from './support/bench-kit';
 import { DEFAULT_DATABASE_URL, openDatabases, type Databases } from './support/databases';

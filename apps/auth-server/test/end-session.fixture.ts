@@ -1,10 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { AuditQueryService, AuditService, type AuditEvent } from '@authkit/audit';
-import type { TestDatabase } from '@authkit/testing';
+import { UserAgent, type TestDatabase } from '@authkit/testing';
 import { ClientService } from '../src/app/clients/client.service';
 import { UserService } from '../src/app/users/user.service';
 import { startAuthServer, type RunningAuthServer } from './auth-server.fixture';
-import { UserAgent } from './user-agent';
 
 const SYSTEM = { type: 'system', id: 'test' } as const;
 

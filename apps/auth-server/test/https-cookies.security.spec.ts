@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { describeEachDatabase } from '@authkit/testing';
+import { describeEachDatabase, UserAgent } from '@authkit/testing';
 import { ClientService } from '../src/app/clients/client.service';
 import { UserService } from '../src/app/users/user.service';
 import { startAuthServer, type RunningAuthServer } from './auth-server.fixture';
-import { UserAgent } from './user-agent';
 
 // Cookie tossing and session hijack over plain http (RFC 6265bis s4.1.3.2 `__Host-` prefix,
 // OWASP ASVS 5.0 V3.3.1): with an https issuer every cookie auth-server sets is `Secure`,

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
-import { describeEachDatabase } from '@authkit/testing';
+import { describeEachDatabase, UserAgent } from '@authkit/testing';
 import { ClientService } from '../src/app/clients/client.service';
 import { UserService } from '../src/app/users/user.service';
 import { startAuthServer, type RunningAuthServer } from './auth-server.fixture';
-import { UserAgent } from './user-agent';
 
 // The whole OpenID Connect flow with openid-client as the relying party and the real
 // sign-in pages driven over HTTP (the browser variant is apps/e2e): discovery, an

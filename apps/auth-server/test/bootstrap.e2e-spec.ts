@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getDataSourceToken } from '@nestjs/typeorm';
@@ -183,6 +183,16 @@ describeEachDatabase('AUTH_BOOTSTRAP_FILE', (database) => {
     expect(failure.message).toContain('clients[1]');
     expect(failure.message).toContain('32');
     expect(failure.message).not.toContain(SHORT_SECRET);
+  });
+
+  it('applies the documented example file, docker/bootstrap.example.json', async () => {
+    const example = JSON.parse(await readFile(join(__dirname, '../../../docker/bootstrap.example.json'), 'utf8')) as ReturnType<typeof bootstrapFile>;
+    await start(example);
+    const clients = server!.app.get(ClientService);
+    expect((await clients.get('demo-web')).post_logout_redirect_uris).toEqual(['http://localhost:4200/']);
+    // Clients of earlier tests stay: a bootstrap file creates and updates, it never deletes.
+    expect((await clients.list()).map((c) => c.client_id)).toEqual(expect.arrayContaining(example.clients.map((c) => c.client_id)));
+    expect(findSecrets(logs.text(), [...example.clients.map((c) => c.client_secret ?? ''), ...example.users.map((u) => u.password)].filter(Boolean))).toEqual([]);
   });
 
   it('keeps every secret and password of the file out of the logs', () => {

@@ -23,7 +23,10 @@ export class RequestAuthenticator {
    *   and `revocationFailOpen` is not set.
    */
   async authenticate(request: RequestLike): Promise<Principal> {
-    const token = await this.accessTokenOf(request);
+    const credential = extractCredential(request, this.options.cookie);
+    if (credential === undefined) throw new BearerTokenError(undefined);
+    // A Bearer token (or a cookie holding the token itself) needs no lookup: no extra await on the common path.
+    const token = credential.source === 'cookie' && this.options.cookie?.resolve ? await this.sessionAccessToken(credential.value) : credential.value;
     const result = await this.verifier.verify(token).catch(() => undefined);
     if (result === undefined) {
       // The issuer's keys could not be fetched: fail closed.
@@ -39,20 +42,15 @@ export class RequestAuthenticator {
   }
 
   /**
-   * The access token the request presents: the Bearer token, the cookie's value, or, when
-   * the cookie carries a session handle, what `cookie.resolve` returns for it.
+   * The access token of a session handle carried by the cookie, from `cookie.resolve`.
    *
-   * @throws BearerTokenError without code when there is no token or no live session; a
-   *   503 when the resolver fails (fail closed: the session may exist, so neither 401 nor 200).
+   * @throws BearerTokenError without code when there is no live session; a 503 when the
+   *   resolver fails (fail closed: the session may exist, so neither 401 nor 200).
    */
-  protected async accessTokenOf(request: RequestLike): Promise<string> {
-    const credential = extractCredential(request, this.options.cookie);
-    if (credential === undefined) throw new BearerTokenError(undefined);
-    const resolve = this.options.cookie?.resolve;
-    if (credential.source === 'header' || resolve === undefined) return credential.value;
+  protected async sessionAccessToken(handle: string): Promise<string> {
     let token: string | undefined;
     try {
-      token = await resolve(credential.value);
+      token = await this.options.cookie?.resolve?.(handle);
     } catch {
       throw new ServiceUnavailableException({ error: 'temporarily_unavailable', error_description: 'The session cannot be read.' });
     }

@@ -22,17 +22,6 @@ export interface ExtractedCredential {
 }
 
 /**
- * Finds the access token of a request: the `Authorization` header (RFC 6750 s2.1), or,
- * when configured, an HTTP-only cookie. Returns undefined when the request carries no
- * token at all.
- *
- * @throws BearerTokenError `invalid_request`, as {@link extractCredential}.
- */
-export function extractToken(request: RequestLike, cookie?: { readonly name: string; readonly allowedOrigins: readonly string[] }): string | undefined {
-  return extractCredential(request, cookie)?.value;
-}
-
-/**
  * Finds the credential of a request and says where it came from: the `Authorization`
  * header (RFC 6750 s2.1), or, when configured, an HTTP-only cookie (whose value is the
  * token, or a session handle when the cookie has a resolver). Undefined when the request

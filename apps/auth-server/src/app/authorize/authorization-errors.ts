@@ -1,4 +1,4 @@
-import { HttpException, HttpStatus } from '@nestjs/common';
+import { PageError } from '../signin/page-error';
 
 /**
  * Error codes an authorization response carries to the client's redirect URI
@@ -48,12 +48,4 @@ export type PageErrorCode =
  * redirection URI"; RFC 9700 s4.11 on open redirectors), and sign-in form problems
  * (CSRF, an expired form). The message is fixed text; nothing of the request is echoed.
  */
-export class AuthorizationPageError extends HttpException {
-  constructor(
-    readonly code: PageErrorCode,
-    readonly userMessage: string,
-    status: number = HttpStatus.BAD_REQUEST,
-  ) {
-    super({ error: code, error_description: userMessage }, status);
-  }
-}
+export class AuthorizationPageError extends PageError<PageErrorCode> {}

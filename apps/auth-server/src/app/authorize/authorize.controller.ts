@@ -2,7 +2,7 @@ import { Controller, Get, HttpStatus, Post, Req, Res, UseFilters } from '@nestjs
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PATHS } from '../oauth/endpoints';
 import { AuthorizationStepResponder } from '../signin/authorization-step.responder';
-import { SignInPageFilter } from '../signin/sign-in-page.filter';
+import { PageErrorFilter } from '../signin/page-error.filter';
 import { SignedInUsers } from '../signin/signed-in-user';
 import { AuthorizationPageError } from './authorization-errors';
 import { AuthorizationFlow } from './authorization-flow.service';
@@ -12,10 +12,10 @@ import { AuthorizationRequests } from './authorization-requests.service';
  * The authorization endpoint (RFC 6749 s3.1), by GET or by POST with a form body (OIDC Core
  * 1.0 s3.1.2.1). Validate the request, resolve the browser's session, let the flow decide
  * the step (login page, consent page, redirect), write it. Failures before the redirect URI
- * is trusted are HTML pages ({@link SignInPageFilter}).
+ * is trusted are HTML pages ({@link PageErrorFilter}).
  */
 @Controller()
-@UseFilters(SignInPageFilter)
+@UseFilters(new PageErrorFilter('sign-in'))
 export class AuthorizeController {
   constructor(
     private readonly requests: AuthorizationRequests,

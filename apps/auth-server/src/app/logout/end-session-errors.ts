@@ -1,4 +1,4 @@
-import { HttpException, HttpStatus } from '@nestjs/common';
+import { PageError } from '../signin/page-error';
 
 /** Why an end-session request is answered with an error page. Stable: tests and operators match on them. */
 export type EndSessionErrorCode =
@@ -15,12 +15,4 @@ export type EndSessionErrorCode =
  * RP-Initiated Logout 1.0 s3; RFC 9700 s4.11). The message is fixed text; nothing of the
  * request is echoed.
  */
-export class EndSessionError extends HttpException {
-  constructor(
-    readonly code: EndSessionErrorCode,
-    readonly userMessage: string,
-    status: number = HttpStatus.BAD_REQUEST,
-  ) {
-    super({ error: code, error_description: userMessage }, status);
-  }
-}
+export class EndSessionError extends PageError<EndSessionErrorCode> {}

@@ -6,16 +6,16 @@ import { pageHeaders } from '../signin/page-layout';
 import { assertFormBody } from './end-session-request';
 import { END_SESSION_CONFIRM_PATH, confirmSignOutPage, signedOutPage } from './end-session-pages';
 import { EndSession, type EndSessionOutcome } from './end-session.service';
-import { EndSessionPageFilter } from './end-session-page.filter';
+import { PageErrorFilter } from '../signin/page-error.filter';
 
 /**
  * The end-session endpoint of OpenID Connect RP-Initiated Logout 1.0 (s2: GET, or POST with
  * a form body) and its confirmation form. Parse, let {@link EndSession} decide, write the
  * answer: a redirect (302 after GET, 303 after POST: RFC 9110 s15.4.4) or a page with the
- * sign-in page headers. Failures are pages ({@link EndSessionPageFilter}).
+ * sign-in page headers. Failures are pages ({@link PageErrorFilter}).
  */
 @Controller()
-@UseFilters(EndSessionPageFilter)
+@UseFilters(new PageErrorFilter('sign-out'))
 export class EndSessionController {
   constructor(private readonly endSession: EndSession) {}
 

@@ -7,7 +7,7 @@ import { AuthorizationStepResponder } from './authorization-step.responder';
 import { CsrfTokens } from './csrf-tokens';
 import { PasswordSignIn } from './password-sign-in.service';
 import { consentForm, loginForm } from './sign-in-forms';
-import { SignInPageFilter } from './sign-in-page.filter';
+import { PageErrorFilter } from './page-error.filter';
 import { SIGN_IN_PATHS } from './sign-in-paths';
 import { SignedInUsers } from './signed-in-user';
 
@@ -18,7 +18,7 @@ import { SignedInUsers } from './signed-in-user';
  * `prompt=login` or `max_age=0`).
  */
 @Controller()
-@UseFilters(SignInPageFilter)
+@UseFilters(new PageErrorFilter('sign-in'))
 export class SignInController {
   constructor(
     private readonly requests: AuthorizationRequests,

@@ -27,8 +27,8 @@
  *   BENCH_FLOW_LOG_LEVEL         LOG_LEVEL of auth-server (default warn)
  */
 import { createHash, createPublicKey, randomBytes, verify, type JsonWebKey } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserAgent } from '@authkit/testing';
 import { autocannon, type AutocannonRequest, type AutocannonResult } from './support/autocannon';
@@ -36,6 +36,7 @@ import { type Figure, positive, round, progressLog, runBenchmark } from './suppo
 import { DEFAULT_DATABASE_URL, openDatabases, type Databases } from './support/databases';
 import { loadMembers, measureLoad, summarise, type Load } from './support/load';
 import { rate, rawSigner } from './support/raw-signing';
+import { authServerEnvironment } from './support/auth-server-env';
 import { describeOutput, freePort, serverProcesses, type ServerProcess } from './support/server-process';
 
 const ROOT = resolve(__dirname, '..');
@@ -206,12 +207,12 @@ function failures(stats: FlowStats): number {
 // The server, the sign-in, the checks
 
 async function startAuthServer(databases: Databases): Promise<ServerProcess> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'authkit-bench-flow-'));
-  tempDirs.add(dataDir);
-  const bootstrapFile = join(dataDir, 'bootstrap.json');
-  await writeFile(
-    bootstrapFile,
-    JSON.stringify({
+  const { url } = await databases.create();
+  const port = await freePort();
+  const { dataDir, env } = await authServerEnvironment({
+    name: 'flow',
+    port,
+    bootstrap: {
       clients: [
         {
           client_id: CLIENT_ID,
@@ -224,35 +225,17 @@ async function startAuthServer(databases: Databases): Promise<ServerProcess> {
         },
       ],
       users: [{ email: EMAIL, password: PASSWORD, roles: ['reader'] }],
-    }),
-    { mode: 0o600 },
-  );
-  const { url } = await databases.create();
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env['PATH'],
-    HOME: process.env['HOME'],
-    TMPDIR: process.env['TMPDIR'],
-    NODE_ENV: 'development',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    AUTH_ISSUER: `http://127.0.0.1:${port}`,
-    AUTH_DEFAULT_AUDIENCE: AUDIENCE,
-    AUTH_SIGNING_ALG: 'RS256',
-    AUTH_BOOTSTRAP_FILE: bootstrapFile,
-    DATA_DIR: dataDir,
-    LOG_LEVEL,
-    // One client from one address exchanges every code: the token endpoint's per-address and
-    // per-client limits (6,000 a minute) would answer 429 within seconds. The limiter still
-    // runs on every token request. /oauth2/authorize has no limiter; the sign-in (login
-    // preset) is used once.
-    RATE_LIMIT_TOKEN_PER_MINUTE: '10000000',
-    // The session signed in before the load must outlive it (the defaults, 30 min idle and
-    // 12 h absolute, would too; this only makes it independent of them).
-    SESSION_IDLE_TTL: '86400',
-    SESSION_ABSOLUTE_TTL: '86400',
-    ...(url ? { DATABASE_URL: url } : {}),
-  };
+    },
+    alg: 'RS256',
+    audience: AUDIENCE,
+    logLevel: LOG_LEVEL,
+    databaseUrl: url,
+    // /oauth2/authorize has no limiter; the sign-in (login preset) is used once. The session
+    // signed in before the load must outlive it (the defaults, 30 min idle and 12 h
+    // absolute, would too; this only makes it independent of them).
+    extra: { SESSION_IDLE_TTL: '86400', SESSION_ABSOLUTE_TTL: '86400' },
+  });
+  tempDirs.add(dataDir);
   const started = performance.now();
   const server = await startServer('auth-server-flow', ['-r', REGISTER, SERVER_SOURCE], env, port);
   log(`auth-server listening on ${server.baseUrl} after ${((performance.now() - started) / 1000).toFixed(1)} s (${databases.mode})`);

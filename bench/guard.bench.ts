@@ -42,20 +42,9 @@ import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ChildMessage, Platform, StartMessage } from './servers/guard-app';
+import { autocannon, type AutocannonResult } from './support/autocannon';
 import { nonSuccessStatuses, type Figure, positive, round, progressLog } from './support/bench-kit';
 
-// autocannon ships no type declarations; this is the part of its API used here.
-interface AutocannonResult {
-  readonly duration: number; // seconds, as measured by autocannon
-  readonly errors: number;
-  readonly timeouts: number;
-  readonly non2xx: number;
-  readonly '2xx': number;
-  readonly statusCodeStats?: Record<string, { count: number }>;
-  readonly latency: { readonly p50: number; readonly p99: number };
-}
-type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
-const autocannon = require('autocannon') as Autocannon;
 
 const ROOT = resolve(__dirname, '..');
 const REGISTER = join(ROOT, 'libs/testing/farm/register-ts.cjs');

@@ -37,14 +37,15 @@
  */
 import { createPublicKey, randomBytes, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { autocannon, type AutocannonResult } from './support/autocannon';
 import { type Figure, positive, round, progressLog, runBenchmark } from './support/bench-kit';
 import { DEFAULT_DATABASE_URL, openDatabases as openBenchDatabases, type Databases } from './support/databases';
 import { describeLoad, loadMembers, measureLoad, summarise, type Load, type LoadSlice } from './support/load';
 import { rate, rawSigner, threadpoolRs256Signing as threadpoolSigning, type Algorithm, type RawSigning } from './support/raw-signing';
+import { authServerEnvironment } from './support/auth-server-env';
 import { describeOutput, freePort, serverProcesses, STOP_TIMEOUT_MS, type ServerProcess } from './support/server-process';
 
 const ROOT = resolve(__dirname, '..');
@@ -209,12 +210,13 @@ interface AuthServerRun {
 }
 
 async function startAuthServer(databases: Databases, alg: Algorithm, build: ServerBuild = SERVER_BUILD): Promise<AuthServerRun> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'authkit-bench-token-'));
-  tempDirs.add(dataDir);
-  const bootstrapFile = join(dataDir, 'bootstrap.json');
-  await writeFile(
-    bootstrapFile,
-    JSON.stringify({
+  const { url, name } = await databases.create();
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const { dataDir, env } = await authServerEnvironment({
+    name: 'token',
+    port,
+    bootstrap: {
       clients: [
         {
           client_id: CLIENT_ID,
@@ -224,31 +226,13 @@ async function startAuthServer(databases: Databases, alg: Algorithm, build: Serv
           token_endpoint_auth_method: 'client_secret_basic',
         },
       ],
-    }),
-    { mode: 0o600 },
-  );
-  const { url, name } = await databases.create();
-  const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env['PATH'],
-    HOME: process.env['HOME'],
-    TMPDIR: process.env['TMPDIR'],
-    NODE_ENV: 'development',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    AUTH_ISSUER: issuer,
-    AUTH_DEFAULT_AUDIENCE: AUDIENCE,
-    AUTH_SIGNING_ALG: alg,
-    AUTH_BOOTSTRAP_FILE: bootstrapFile,
-    DATA_DIR: dataDir,
-    LOG_LEVEL: LOG_LEVEL, // warn: request lines are logged at info, and would dominate
-    // One client from one address sends every request: the per-address and per-client
-    // limits of the token endpoint would answer 429 within seconds. The limiter still runs
-    // (and is measured); only its limit is out of reach.
-    RATE_LIMIT_TOKEN_PER_MINUTE: '10000000',
-    ...(url ? { DATABASE_URL: url } : {}),
-  };
+    },
+    alg,
+    audience: AUDIENCE,
+    logLevel: LOG_LEVEL, // warn: request lines are logged at info, and would dominate
+    databaseUrl: url,
+  });
+  tempDirs.add(dataDir);
   const args = build === 'dist' ? [SERVER_DIST] : ['-r', REGISTER, SERVER_SOURCE];
   const started = performance.now();
   const server = await startServer(`auth-server-${alg}${build === 'dist' ? '-dist' : ''}`, args, env, port);

@@ -6,6 +6,7 @@ import { AuditService } from '@authkit/audit';
 import { hashOpaqueToken, newOpaqueToken, returnedRows } from '../crypto/opaque-token';
 import { OAuthError } from '../oauth/oauth-error';
 import { RevocationList } from '../oauth/revocation-list';
+import { RefreshTokenService } from '../refresh/refresh-token.service';
 import { pkceVerifierMatches } from './pkce';
 
 /** What a code stands for, fixed when it is issued. */
@@ -59,6 +60,7 @@ export class AuthorizationCodeService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly revocations: RevocationList,
+    private readonly refreshTokens: RefreshTokenService,
     private readonly audit: AuditService,
   ) {}
 
@@ -124,7 +126,7 @@ export class AuthorizationCodeService {
       await this.revocations.revoke(row.issued_access_jti, row.client_id, Number(row.issued_access_exp));
     }
     if (row.issued_refresh_family) {
-      await this.dataSource.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [row.issued_refresh_family]);
+      await this.refreshTokens.revokeFamilyById(row.issued_refresh_family);
     }
     this.audit.record({ type: 'code.replayed', outcome: 'failure', actor: { type: 'client', id: row.client_id }, subject: { type: 'user', id: row.user_id }, details: { revoked_access_token: row.issued_access_jti !== null, revoked_refresh_family: row.issued_refresh_family !== null } });
   }

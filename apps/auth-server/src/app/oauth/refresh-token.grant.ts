@@ -41,7 +41,7 @@ export class RefreshTokenGrant {
     const audience = resolveAudience(params, client, this.config);
     const rotated = await this.refreshTokens.rotate(presented, client.clientId, refreshLifetimes(client, this.config).idle, scope);
     const user = await findUser(this.users, rotated.grant.userId);
-    if (!user || user.disabled) await this.revokeFamilyOfInactiveUser(rotated.token, rotated.familyId, rotated.grant.userId, client);
+    if (!user || user.disabled) await this.revokeFamilyOfInactiveUser(rotated.familyId, rotated.grant.userId, client);
     assertUserActive(user);
     return issueUserTokens(
       { accessTokens: this.accessTokens, idTokens: this.idTokens, audit: this.audit },
@@ -59,8 +59,8 @@ export class RefreshTokenGrant {
   }
 
   /** A disabled (or deleted) user's grant ends: the whole family, the token just rotated included. */
-  private async revokeFamilyOfInactiveUser(token: string, familyId: string, userId: string, client: ClientEntity): Promise<void> {
-    await this.refreshTokens.revokeFamily(token, client.clientId);
+  private async revokeFamilyOfInactiveUser(familyId: string, userId: string, client: ClientEntity): Promise<void> {
+    await this.refreshTokens.revokeFamilyById(familyId);
     this.audit.record({
       type: 'token.revoked',
       outcome: 'success',

@@ -130,8 +130,13 @@ export class RefreshTokenService {
   async revokeFamily(presented: string, clientId: string): Promise<string | null> {
     const rows = (await this.dataSource.query('SELECT family_id FROM refresh_tokens WHERE token_hash = $1 AND client_id = $2', [hashOpaqueToken(presented), clientId])) as { family_id: string }[];
     if (!rows[0]) return null;
-    await this.dataSource.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [rows[0].family_id]);
+    await this.revokeFamilyById(rows[0].family_id);
     return rows[0].family_id;
+  }
+
+  /** Revokes every live token of a family (reuse detected, a code replayed, a user disabled). */
+  async revokeFamilyById(familyId: string): Promise<void> {
+    await this.dataSource.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [familyId]);
   }
 
   /**
@@ -164,7 +169,7 @@ export class RefreshTokenService {
       [hash, CONCURRENT_ROTATION_WINDOW_S],
     )) as (Row & { racing: boolean | null })[];
     if (row && row.client_id === clientId && row.rotated_at && !row.revoked_at && !row.racing) {
-      await this.dataSource.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [row.family_id]);
+      await this.revokeFamilyById(row.family_id);
       this.audit.record({
         type: 'token.refresh.reuse_detected',
         outcome: 'failure',

@@ -28,29 +28,33 @@ export class AuditChainWriter implements AuditSink {
 
       let seq = BigInt(head.head_seq);
       let previous = head.head_hash;
-      const rows = fresh.map((event) => {
+      const columns = INSERT_COLUMNS.map(() => new Array<string | null>(fresh.length));
+      fresh.forEach((event, i) => {
         seq += 1n;
-        const content = { ...event, seq: seq.toString() };
-        previous = chainHash(previous, content);
-        return { ...content, hash: previous };
+        const position = seq.toString();
+        previous = chainHash(previous, event, position);
+        const row = [
+          position,
+          event.id,
+          event.occurredAt,
+          event.type,
+          event.outcome,
+          event.actor?.type ?? null,
+          event.actor?.id ?? null,
+          event.subject?.type ?? null,
+          event.subject?.id ?? null,
+          userOf(event),
+          event.ip,
+          event.userAgent,
+          event.requestId,
+          JSON.stringify(event.details),
+          previous,
+        ];
+        row.forEach((value, column) => (columns[column]![i] = value));
       });
-      await manager.query(INSERT_BATCH, [
-        rows.map((r) => r.seq),
-        rows.map((r) => r.id),
-        rows.map((r) => r.occurredAt),
-        rows.map((r) => r.type),
-        rows.map((r) => r.outcome),
-        rows.map((r) => r.actor?.type ?? null),
-        rows.map((r) => r.actor?.id ?? null),
-        rows.map((r) => r.subject?.type ?? null),
-        rows.map((r) => r.subject?.id ?? null),
-        rows.map((r) => userOf(r)),
-        rows.map((r) => r.ip),
-        rows.map((r) => r.userAgent),
-        rows.map((r) => r.requestId),
-        rows.map((r) => JSON.stringify(r.details)),
-        rows.map((r) => r.hash),
-      ]);
+      // One array parameter per column (a JSON document of rows instead cost PostgreSQL
+      // twice the CPU per event to take apart).
+      await manager.query(INSERT_BATCH, columns);
       await manager.query('UPDATE audit_chain SET head_seq = $1, head_hash = $2 WHERE id = 1', [seq.toString(), previous]);
     });
   }
@@ -72,12 +76,16 @@ function userOf(event: PendingEvent): string | null {
   return null;
 }
 
+/** The columns of INSERT_BATCH, in the order of its array parameters. */
+const INSERT_COLUMNS = [
+  'seq', 'id', 'occurred_at', 'type', 'outcome', 'actor_type', 'actor_id', 'subject_type', 'subject_id',
+  'user_id', 'ip', 'user_agent', 'request_id', 'details', 'hash',
+] as const;
+
 const INSERT_BATCH = `
-  INSERT INTO audit_events (seq, id, occurred_at, type, outcome, actor_type, actor_id, subject_type, subject_id,
-                            user_id, ip, user_agent, request_id, details, hash)
+  INSERT INTO audit_events (${INSERT_COLUMNS.join(', ')})
   SELECT seq, id, occurred_at, type, outcome, actor_type, actor_id, subject_type, subject_id,
          user_id, ip, user_agent, request_id, details::jsonb, hash
   FROM unnest($1::bigint[], $2::uuid[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[],
               $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
-    AS t(seq, id, occurred_at, type, outcome, actor_type, actor_id, subject_type, subject_id,
-         user_id, ip, user_agent, request_id, details, hash)`;
+    AS t(${INSERT_COLUMNS.join(', ')})`;

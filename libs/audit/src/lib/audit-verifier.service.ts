@@ -46,7 +46,7 @@ export class AuditVerifierService {
           events += 1;
           if (BigInt(row.seq) !== expectedSeq) return { ok: false, events, firstBadId: row.id, reason: 'sequence_gap' };
           const event = toAuditEvent(row);
-          if (chainHash(previous, event) !== event.hash) {
+          if (chainHash(previous, event, event.seq) !== event.hash) {
             return { ok: false, events, firstBadId: row.id, reason: 'hash_mismatch' };
           }
           previous = event.hash;

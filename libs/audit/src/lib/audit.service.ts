@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { AUDIT_MODULE_OPTIONS, type AuditModuleOptions } from './audit-module-definition';
 import { isAuditEventType } from './audit-event-type';
-import type { AuditEventInput } from './audit-event.interface';
+import type { AuditEventInput, AuditParty } from './audit-event.interface';
 import { AuditSink } from './audit-sink.interface';
 import { AuditUnavailableError, InvalidAuditEventError } from './error-codes';
 import type { PendingEvent } from './pending-event';
@@ -123,8 +123,6 @@ export class AuditService implements OnApplicationShutdown {
       throw new InvalidAuditEventError('audit event outcome must be success or failure');
     }
     const context = this.options.context?.() ?? {};
-    const text = (value: string | undefined) => (value === undefined ? null : cleanString(value));
-    const party = (p: AuditEventInput['actor']) => (p ? { type: cleanString(p.type), id: cleanString(p.id) } : null);
     return {
       id: randomUUID(),
       occurredAt: new Date().toISOString(),
@@ -181,6 +179,14 @@ export class AuditService implements OnApplicationShutdown {
       }
     }
   }
+}
+
+function text(value: string | undefined): string | null {
+  return value === undefined ? null : cleanString(value);
+}
+
+function party(value: AuditEventInput['actor']): AuditParty | null {
+  return value ? { type: cleanString(value.type), id: cleanString(value.id) } : null;
 }
 
 function errorKind(error: unknown): string {

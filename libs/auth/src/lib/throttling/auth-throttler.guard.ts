@@ -8,7 +8,6 @@ import {
   ThrottlerGuard,
   type ThrottlerLimitDetail,
   type ThrottlerModuleOptions,
-  type ThrottlerOptions,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
 import { clientIpResolver } from '@authkit/observability';
@@ -21,6 +20,15 @@ export const THROTTLE_TRUST_PROXY = Symbol('THROTTLE_TRUST_PROXY');
 
 const IPV6_PREFIX_BITS = 64; // one subscriber usually holds a whole /64
 
+/** One throttler of a preset (`login:ip`, `login:account`, ...), its limits as numbers. */
+interface PresetThrottler {
+  readonly name: string;
+  readonly by: 'account' | 'address';
+  readonly limit: number;
+  readonly ttl: number;
+  readonly blockDuration: number;
+}
+
 /**
  * `@nestjs/throttler`'s guard with the presets of `@AuthThrottle(...)`:
  * - only the throttlers of the route's preset apply (`login:ip` and `login:account`, ...);
@@ -32,7 +40,7 @@ const IPV6_PREFIX_BITS = 64; // one subscriber usually holds a whole /64
 @Injectable()
 export class AuthThrottlerGuard extends ThrottlerGuard {
   private readonly clientIp: (req: IncomingMessage) => string;
-  private readonly byPreset = new Map<string, ThrottlerOptions[]>();
+  private readonly byPreset = new Map<string, readonly PresetThrottler[]>();
   private readonly presets = new WeakMap<object, AuthThrottlePreset | null>();
 
   constructor(
@@ -60,24 +68,22 @@ export class AuthThrottlerGuard extends ThrottlerGuard {
    * Counts the request against `preset` (per address and per account) and throws
    * {@link TooManyRequestsError} past a limit, or a 503 when the store cannot answer. For
    * routes served outside Nest's router (the token endpoint) with an `ExecutionContextHost`.
+   *
+   * The store is asked directly, with the keys `@nestjs/throttler`'s `handleRequest` would
+   * use: that method re-reads options and builds closures per request and throttler, and
+   * the token endpoint runs this twice per request.
    */
   async enforce(preset: AuthThrottlePreset, context: ExecutionContext): Promise<void> {
+    const req = context.switchToHttp().getRequest<IncomingMessage & { body?: unknown }>();
     try {
       for (const throttler of this.throttlersOf(preset)) {
-        const by = throttler.name!.slice(preset.length + 1);
-        const req = context.switchToHttp().getRequest<IncomingMessage & { body?: unknown }>();
-        const tracker = by === 'account' ? accountOf(req) : addressKey(this.clientIp(req));
+        const tracker = throttler.by === 'account' ? accountOf(req) : addressKey(this.clientIp(req));
         if (tracker === undefined) continue; // no account named: the per-address limit still applies
-        const ttl = Number(throttler.ttl);
-        await this.handleRequest({
-          context,
-          throttler,
-          limit: Number(throttler.limit),
-          ttl,
-          blockDuration: Number(throttler.blockDuration ?? ttl),
-          getTracker: async () => tracker,
-          generateKey: (ctx, suffix, name) => this.generateKey(ctx, suffix, name),
-        });
+        const key = this.generateKey(context, tracker, throttler.name);
+        const hit = await this.storageService.increment(key, throttler.ttl, throttler.limit, throttler.blockDuration, throttler.name);
+        if (hit.isBlocked) {
+          await this.throwThrottlingException(context, { ...hit, limit: throttler.limit, ttl: throttler.ttl, key, tracker });
+        }
       }
     } catch (error) {
       if (error instanceof HttpException) throw error;
@@ -90,10 +96,22 @@ export class AuthThrottlerGuard extends ThrottlerGuard {
     return `${name}:${tracker}`;
   }
 
-  private throttlersOf(preset: string): ThrottlerOptions[] {
+  /** The preset's throttlers with their limits read once (presets take no per-route overrides). */
+  private throttlersOf(preset: string): readonly PresetThrottler[] {
     let throttlers = this.byPreset.get(preset);
     if (!throttlers) {
-      throttlers = this.throttlers.filter((t) => t.name?.startsWith(`${preset}:`));
+      throttlers = this.throttlers
+        .filter((t) => t.name?.startsWith(`${preset}:`))
+        .map((t) => {
+          const ttl = Number(t.ttl);
+          return {
+            name: t.name!,
+            by: t.name!.slice(preset.length + 1) === 'account' ? 'account' : 'address',
+            limit: Number(t.limit),
+            ttl,
+            blockDuration: Number(t.blockDuration ?? ttl),
+          } as const;
+        });
       this.byPreset.set(preset, throttlers);
     }
     return throttlers;

@@ -50,7 +50,7 @@ export class AuditChainWriter implements AuditSink {
           JSON.stringify(event.details),
           previous,
         ];
-        row.forEach((value, column) => (columns[column]![i] = value));
+        columns.forEach((column, c) => (column[i] = row[c] ?? null));
       });
       // One array parameter per column (a JSON document of rows instead cost PostgreSQL
       // twice the CPU per event to take apart).

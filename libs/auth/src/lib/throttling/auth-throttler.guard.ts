@@ -101,12 +101,12 @@ export class AuthThrottlerGuard extends ThrottlerGuard {
     let throttlers = this.byPreset.get(preset);
     if (!throttlers) {
       throttlers = this.throttlers
-        .filter((t) => t.name?.startsWith(`${preset}:`))
+        .flatMap((t) => (t.name?.startsWith(`${preset}:`) ? [{ ...t, name: t.name }] : []))
         .map((t) => {
           const ttl = Number(t.ttl);
           return {
-            name: t.name!,
-            by: t.name!.slice(preset.length + 1) === 'account' ? 'account' : 'address',
+            name: t.name,
+            by: t.name.slice(preset.length + 1) === 'account' ? 'account' : 'address',
             limit: Number(t.limit),
             ttl,
             blockDuration: Number(t.blockDuration ?? ttl),

@@ -1,7 +1,7 @@
 // Attacks on authorization codes: replay (RFC 6749 s4.1.2, s10.5: a second use must fail
 // and should revoke what the first issued), cross-client redemption and redirect URI
 // substitution (RFC 6749 s4.1.3, RFC 9700 s4.1), PKCE bypass (RFC 7636 s4.6, RFC 9700 s4.8).
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AuditQueryService, AuditService } from '@authkit/audit';
 import { describeEachDatabase } from '@authkit/testing';
 import { AuthorizationCodeService, type CodeGrant } from '../src/app/authorize/authorization-code.service';
@@ -48,13 +48,13 @@ describeEachDatabase('authorization codes', (database) => {
     const code = await codes.issue(g, 60);
     const first = await codes.redeem(code, 'web', g.redirectUri, verifier);
     const refresh = server.app.get(RefreshTokenService);
-    const { token: refreshToken, familyId } = await refresh.issue({ clientId: 'web', userId: 'user-7', scope: g.scope, authTime: g.authTime, amr: g.amr }, { idle: 3_600, absolute: 86_400 });
+    const { token: refreshToken, familyId } = await refresh.issue({ clientId: 'web', userId: 'user-7', scope: g.scope, authTime: g.authTime, amr: g.amr }, { idle: 3_600, absolute: 86_400 }, { jti: randomUUID(), expiresAt: Math.floor(Date.now() / 1000) + 600 });
     const exp = Math.floor(Date.now() / 1000) + 600;
     await codes.recordIssued(first.id, { accessJti: 'jti-from-first-use', accessExp: exp, refreshFamily: familyId });
 
     await expect(codes.redeem(code, 'web', g.redirectUri, verifier)).rejects.toMatchObject({ code: 'invalid_grant' });
     expect(await server.app.get(RevocationList).isRevoked('jti-from-first-use')).toBe(true);
-    await expect(refresh.rotate(refreshToken, 'web', 3_600)).rejects.toMatchObject({ code: 'invalid_grant' });
+    await expect(refresh.rotate(refreshToken, 'web', 3_600, { jti: randomUUID(), expiresAt: exp })).rejects.toMatchObject({ code: 'invalid_grant' });
     await server.app.get(AuditService).flush();
     expect((await server.app.get(AuditQueryService).find({ type: 'code.replayed' })).events.length).toBeGreaterThan(0);
   });

@@ -1,14 +1,18 @@
 // Attack: refresh token replay after theft (RFC 9700 s4.14.2: rotation with reuse
 // detection revokes the family), the concurrent-use race across instances, and
 // cross-client redemption (RFC 6749 s6, s10.4).
+import { randomUUID } from 'node:crypto';
 import { AuditQueryService, AuditService } from '@authkit/audit';
 import { describeEachDatabase, openTestDataSource } from '@authkit/testing';
 import { AUTH_SERVER_SCHEMA } from '../src/app/database-schema';
+import { RevocationList } from '../src/app/oauth/revocation-list';
 import { RefreshTokenService } from '../src/app/refresh/refresh-token.service';
 import { startAuthServer, type RunningAuthServer } from './auth-server.fixture';
 
 const grant = { clientId: 'app', userId: 'user-1', scope: ['openid', 'offline_access', 'demo:read'], authTime: 1_800_000_000, amr: ['pwd'] };
 const lifetimes = { idle: 3_600, absolute: 86_400 };
+/** The access token handed out with a refresh token: a fresh jti living ten minutes. */
+const access = () => ({ jti: randomUUID(), expiresAt: Math.floor(Date.now() / 1000) + 600 });
 
 describeEachDatabase('refresh token rotation', (database) => {
   let server: RunningAuthServer;
@@ -30,65 +34,65 @@ describeEachDatabase('refresh token rotation', (database) => {
   }
 
   it('rotates: the new token works, the old one no longer does', async () => {
-    const { token: first } = await refresh.issue(grant, lifetimes);
-    const { token: second, grant: rotated } = await refresh.rotate(first, 'app', 3_600);
+    const { token: first } = await refresh.issue(grant, lifetimes, access());
+    const { token: second, grant: rotated } = await refresh.rotate(first, 'app', 3_600, access());
     expect(second).not.toBe(first);
     expect(second).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(rotated).toMatchObject({ userId: 'user-1', scope: grant.scope });
-    const { token: third } = await refresh.rotate(second, 'app', 3_600);
+    const { token: third } = await refresh.rotate(second, 'app', 3_600, access());
     expect(third).toBeDefined();
   });
 
   it('revokes the whole family when a rotated token is presented again (reuse)', async () => {
-    const { token: first } = await refresh.issue(grant, lifetimes);
-    const { token: second } = await refresh.rotate(first, 'app', 3_600);
+    const { token: first } = await refresh.issue(grant, lifetimes, access());
+    const { token: second } = await refresh.rotate(first, 'app', 3_600, access());
     await age();
-    await expect(refresh.rotate(first, 'app', 3_600)).rejects.toMatchObject({ code: 'invalid_grant' });
-    await expect(refresh.rotate(second, 'app', 3_600)).rejects.toMatchObject({ code: 'invalid_grant' }); // family revoked
+    await expect(refresh.rotate(first, 'app', 3_600, access())).rejects.toMatchObject({ code: 'invalid_grant' });
+    await expect(refresh.rotate(second, 'app', 3_600, access())).rejects.toMatchObject({ code: 'invalid_grant' }); // family revoked
     await server.app.get(AuditService).flush();
     const events = await server.app.get(AuditQueryService).find({ type: 'token.refresh.reuse_detected' });
     expect(events.events.length).toBeGreaterThan(0);
   });
 
   it('lets exactly one of many concurrent rotations of one token succeed, without revoking the winner', async () => {
-    const { token } = await refresh.issue(grant, lifetimes);
+    const { token } = await refresh.issue(grant, lifetimes, access());
     // A second instance: its own pool on a real server (the embedded one serves one connection).
     const other = database().embedded ? undefined : await openTestDataSource(database(), AUTH_SERVER_SCHEMA, { migrationsRun: false });
-    const secondInstance = other ? new RefreshTokenService(other, server.app.get(AuditService)) : refresh;
+    const secondInstance = other ? new RefreshTokenService(other, server.app.get(AuditService), server.app.get(RevocationList)) : refresh;
     try {
       const results = await Promise.allSettled(
-        Array.from({ length: 10 }, (_, i) => (i % 2 ? secondInstance : refresh).rotate(token, 'app', 3_600)),
+        Array.from({ length: 10 }, (_, i) => (i % 2 ? secondInstance : refresh).rotate(token, 'app', 3_600, access())),
       );
       const won = results.filter((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ token: string }>[];
       expect(won).toHaveLength(1);
       expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason.code === 'invalid_grant')).toBe(true);
-      await expect(refresh.rotate(won[0]!.value.token, 'app', 3_600)).resolves.toBeDefined();
+      await expect(refresh.rotate(won[0]!.value.token, 'app', 3_600, access())).resolves.toBeDefined();
     } finally {
       await other?.destroy();
     }
   });
 
   it('refuses another client without revoking anything', async () => {
-    const { token } = await refresh.issue(grant, lifetimes);
-    await expect(refresh.rotate(token, 'other-client', 3_600)).rejects.toMatchObject({ code: 'invalid_grant' });
-    await expect(refresh.rotate(token, 'app', 3_600)).resolves.toBeDefined();
+    const { token } = await refresh.issue(grant, lifetimes, access());
+    await expect(refresh.rotate(token, 'other-client', 3_600, access())).rejects.toMatchObject({ code: 'invalid_grant' });
+    await expect(refresh.rotate(token, 'app', 3_600, access())).resolves.toBeDefined();
   });
 
   it('allows a narrower scope and refuses a wider one without burning the token', async () => {
-    const { token } = await refresh.issue(grant, lifetimes);
-    await expect(refresh.rotate(token, 'app', 3_600, ['openid', 'admin'])).rejects.toMatchObject({ code: 'invalid_scope' });
-    const { grant: narrowed } = await refresh.rotate(token, 'app', 3_600, ['openid']);
+    const { token } = await refresh.issue(grant, lifetimes, access());
+    await expect(refresh.rotate(token, 'app', 3_600, access(), ['openid', 'admin'])).rejects.toMatchObject({ code: 'invalid_scope' });
+    const { grant: narrowed } = await refresh.rotate(token, 'app', 3_600, access(), ['openid']);
     expect(narrowed.scope).toEqual(['openid']);
   });
 
   it('ends the family at its absolute lifetime whatever the idle lifetime says', async () => {
-    const { token } = await refresh.issue(grant, { idle: 3_600, absolute: 1 });
+    const { token } = await refresh.issue(grant, { idle: 3_600, absolute: 1 }, access());
     await new Promise((resolve) => setTimeout(resolve, 1_100));
-    await expect(refresh.rotate(token, 'app', 3_600)).rejects.toMatchObject({ code: 'invalid_grant' });
+    await expect(refresh.rotate(token, 'app', 3_600, access())).rejects.toMatchObject({ code: 'invalid_grant' });
   });
 
   it('refuses unknown and malformed tokens', async () => {
-    await expect(refresh.rotate('x'.repeat(43), 'app', 3_600)).rejects.toMatchObject({ code: 'invalid_grant' });
-    await expect(refresh.rotate('', 'app', 3_600)).rejects.toMatchObject({ code: 'invalid_grant' });
+    await expect(refresh.rotate('x'.repeat(43), 'app', 3_600, access())).rejects.toMatchObject({ code: 'invalid_grant' });
+    await expect(refresh.rotate('', 'app', 3_600, access())).rejects.toMatchObject({ code: 'invalid_grant' });
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
@@ -6,6 +7,7 @@ import { describeEachDatabase, findSecrets } from '@authkit/testing';
 import { ClientService } from '../src/app/clients/client.service';
 import { ConsentService } from '../src/app/consents/consent.service';
 import { hashOpaqueToken } from '../src/app/crypto/opaque-token';
+import { RevocationList } from '../src/app/oauth/revocation-list';
 import { RefreshTokenService } from '../src/app/refresh/refresh-token.service';
 import { SESSION_TOUCH_INTERVAL_MS } from '../src/app/sessions/session.service';
 import { SessionRequiredError } from '../src/app/sessions/session-errors';
@@ -243,7 +245,7 @@ describeEachDatabase('sign-in sessions and remembered consent', (database) => {
     let consents: ConsentService;
     let dataSource: DataSource;
     const issueRefresh = (userId: string, clientId: string) =>
-      kit.server.app.get(RefreshTokenService).issue({ clientId, userId, scope: ['openid', 'offline_access'], authTime: Math.floor(Date.now() / 1000), amr: ['pwd'] }, { idle: 3_600, absolute: 86_400 });
+      kit.server.app.get(RefreshTokenService).issue({ clientId, userId, scope: ['openid', 'offline_access'], authTime: Math.floor(Date.now() / 1000), amr: ['pwd'] }, { idle: 3_600, absolute: 86_400 }, { jti: randomUUID(), expiresAt: Math.floor(Date.now() / 1000) + 600 });
     const liveRefresh = async (userId: string, clientId: string) =>
       Number(
         ((await dataSource.query('SELECT count(*) AS n FROM refresh_tokens WHERE user_id = $1 AND client_id = $2 AND revoked_at IS NULL', [userId, clientId])) as { n: string }[])[0]!.n,
@@ -283,7 +285,13 @@ describeEachDatabase('sign-in sessions and remembered consent', (database) => {
       await issueRefresh(grace, 'app-one');
       await issueRefresh(grace, 'app-two');
       await issueRefresh(heidi, 'app-one');
+      const companions = (await dataSource.query('SELECT access_jti FROM refresh_tokens WHERE user_id = $1 AND client_id = $2', [grace, 'app-one'])) as {
+        access_jti: string;
+      }[];
+      expect(companions).toHaveLength(2);
       expect(await consents.revoke(grace, 'app-one')).toBe(true);
+      // RFC 7009 s2.1: the access tokens issued with those refresh tokens are revoked too.
+      for (const { access_jti } of companions) expect(await kit.server.app.get(RevocationList).isRevoked(access_jti)).toBe(true);
       expect(await liveRefresh(grace, 'app-one')).toBe(0);
       expect(await liveRefresh(grace, 'app-two')).toBe(1);
       expect(await liveRefresh(heidi, 'app-one')).toBe(1);
@@ -294,7 +302,7 @@ describeEachDatabase('sign-in sessions and remembered consent', (database) => {
       const query = kit.server.app.get(AuditQueryService);
       expect((await query.find({ type: 'consent.granted', userId: grace })).events).toHaveLength(3);
       expect((await query.find({ type: 'consent.revoked', userId: grace })).events).toEqual([
-        expect.objectContaining({ actor: { type: 'user', id: grace }, details: { client_id: 'app-one', revoked_families: 2 } }),
+        expect.objectContaining({ actor: { type: 'user', id: grace }, details: { client_id: 'app-one', revoked_families: 2, revoked_access_tokens: 2 } }),
       ]);
     });
 

@@ -157,15 +157,20 @@ describeEachDatabase('user grants under attack', (database) => {
   });
 
   describe('refresh token replay after theft (RFC 9700 s4.14.2)', () => {
-    it('revokes the whole family when a rotated token is presented again, and audits it', async () => {
-      const { refresh: stolen } = await signedIn();
+    it('revokes the whole family and the access tokens issued from it when a rotated token is presented again, and audits it', async () => {
+      const { refresh: stolen, access: first } = await signedIn();
       const rotated = await refresh('web', stolen);
       expect(rotated.status).toBe(200);
       const current = rotated.body['refresh_token'] as string;
+      const latest = rotated.body['access_token'] as string;
+      expect(await introspect('web', latest)).toMatchObject({ active: true });
       await ageRotations();
       expectError(await refresh('web', stolen), 400, 'invalid_grant');
       expectError(await refresh('web', current), 400, 'invalid_grant'); // the legitimate client lost it too
       expect(await introspect('web', current)).toEqual({ active: false });
+      // RFC 7009 s2.1: the access tokens of the grant go with it, whoever holds them.
+      expect(await introspect('web', first)).toEqual({ active: false });
+      expect(await introspect('web', latest)).toEqual({ active: false });
       const events = await allAuditEvents(server);
       expect(events.some((e) => e.type === 'token.refresh.reuse_detected' && e.actor?.id === 'web')).toBe(true);
     });
@@ -206,17 +211,47 @@ describeEachDatabase('user grants under attack', (database) => {
     });
   });
 
+  describe('access tokens outliving their grant (RFC 7009 s2.1: revoking a refresh token SHOULD invalidate the access tokens of the same grant)', () => {
+    it('revoking a refresh token revokes every unexpired access token of its family, and nothing of another grant', async () => {
+      const { access: first, refresh: original } = await signedIn();
+      const rotated = await refresh('web', original);
+      expect(rotated.status).toBe(200);
+      const second = rotated.body['access_token'] as string;
+      const other = await signedIn();
+
+      expect((await postForm(server, '/oauth2/revoke', { token: rotated.body['refresh_token'] as string, token_type_hint: 'refresh_token' }, auth('web'))).status).toBe(200);
+      expect(await introspect('web', first)).toEqual({ active: false });
+      expect(await introspect('web', second)).toEqual({ active: false });
+      expect((await userinfo(second)).status).toBe(401);
+      expect(await introspect('web', other.access)).toMatchObject({ active: true });
+      expect(await introspect('web', other.refresh)).toMatchObject({ active: true });
+    });
+  });
+
   describe("a disabled user's grants (OWASP ASVS 5.0 V7.4.2: disabling ends active grants)", () => {
     it('refuses to refresh and revokes the family', async () => {
       const victim = await createUser(server, `disabled-${Date.now()}@attack.test`);
       const answer = await exchange(await code('web', SCOPE, victim));
       expect(answer.status).toBe(200);
       await server.app.get(UserService).setDisabled(victim, true, { type: 'system', id: 'test' });
+      // Disabling revokes at once: the access token is dead before any refresh is tried.
+      expect(await introspect('web', answer.body['access_token'] as string)).toEqual({ active: false });
       expectError(await refresh('web', answer.body['refresh_token'] as string), 400, 'invalid_grant');
       const live = (await server.app.get(DataSource).query('SELECT count(*)::int AS n FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL', [victim])) as { n: number }[];
       expect(live[0]!.n).toBe(0);
       const userinfoAnswer = await userinfo(answer.body['access_token'] as string);
       expect(userinfoAnswer.status).toBe(401);
+    });
+
+    it('ends the grants and their access tokens when the password is replaced (OWASP ASVS 5.0 V7.4.3)', async () => {
+      const victim = await createUser(server, `password-${Date.now()}@attack.test`);
+      const answer = await exchange(await code('web', SCOPE, victim));
+      expect(answer.status).toBe(200);
+      await server.app.get(UserService).setPassword(victim, 'a brand new passphrase for this account', { type: 'system', id: 'test' });
+      expect(await introspect('web', answer.body['access_token'] as string)).toEqual({ active: false });
+      expectError(await refresh('web', answer.body['refresh_token'] as string), 400, 'invalid_grant');
+      const events = await allAuditEvents(server);
+      expect(events.some((e) => e.type === 'token.revoked' && e.subject?.id === victim && e.details['reason'] === 'password.changed')).toBe(true);
     });
 
     it('refuses to redeem a code issued before the user was disabled', async () => {

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AuditService, type AuditParty } from '@authkit/audit';
 import { returnedRows } from '../crypto/opaque-token';
 import { OAuthError } from '../oauth/oauth-error';
+import { RefreshTokenService } from '../refresh/refresh-token.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FOREIGN_KEY_VIOLATION = '23503'; // PostgreSQL SQLSTATE
@@ -37,6 +38,7 @@ export class ConsentService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly refreshTokens: RefreshTokenService,
   ) {}
 
   /** True when the user has already granted this client every scope in `scope` (and consented at all). */
@@ -82,32 +84,29 @@ export class ConsentService {
   }
 
   /**
-   * Forgets the consent and revokes the client's refresh tokens for the user; false when
-   * there was none (nothing is revoked then). The refresh tokens go too because a grant the
-   * user withdrew must not keep minting access tokens (RFC 7009 s2.1 revokes the grant).
+   * Forgets the consent and revokes the client's refresh tokens for the user, with the
+   * access tokens issued alongside them; false when there was none (nothing is revoked
+   * then). A grant the user withdrew must not keep minting or carrying access tokens
+   * (RFC 7009 s2.1 revokes the grant and the access tokens based on it).
    */
   async revoke(userId: string, clientId: string, actor?: AuditParty): Promise<boolean> {
     if (!UUID.test(userId)) return false;
-    const revokedFamilies = await this.dataSource.transaction(async (manager) => {
+    const revoked = await this.dataSource.transaction(async (manager) => {
       const deleted = returnedRows<{ client_id: string }>(
         (await manager.query('DELETE FROM consents WHERE user_id = $1 AND client_id = $2 RETURNING client_id', [userId, clientId])) as unknown,
       );
       if (deleted.length === 0) return undefined;
-      const revoked = returnedRows<{ family_id: string }>(
-        (await manager.query(
-          'UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND client_id = $2 AND revoked_at IS NULL RETURNING family_id',
-          [userId, clientId],
-        )) as unknown,
-      );
-      return new Set(revoked.map((r) => r.family_id)).size;
+      return this.refreshTokens.revokeForUserAndClient(manager, userId, clientId);
     });
-    if (revokedFamilies === undefined) return false;
+    if (revoked === undefined) return false;
+    // After the commit: the revocation list is written through its own connection.
+    const { families, accessTokens } = await this.refreshTokens.publish(revoked);
     this.audit.record({
       type: 'consent.revoked',
       outcome: 'success',
       actor: actor ?? { type: 'user', id: userId },
       subject: { type: 'user', id: userId },
-      details: { client_id: clientId, revoked_families: revokedFamilies },
+      details: { client_id: clientId, revoked_families: families.length, revoked_access_tokens: accessTokens },
     });
     return true;
   }

@@ -26,6 +26,12 @@ export function newJti(): string {
   return randomUUID();
 }
 
+/**
+ * A margin on an access token expiry recorded before signing: the token's own `iat` is
+ * taken a moment later, and a revocation recorded for it must outlive the token.
+ */
+const RECORDED_EXP_MARGIN_S = 60;
+
 /** A signed access token, with what the token endpoint and the audit log need to know of it. */
 export interface IssuedAccessToken {
   readonly token: string;
@@ -60,6 +66,14 @@ export class AccessTokenIssuer {
     };
     const token = await this.keys.signJwt('at+jwt', claims);
     return { token, jti, expiresIn, expiresAt: now + expiresIn };
+  }
+
+  /**
+   * An upper bound of the `exp` of an access token for `client` signed from now on, for
+   * records made before signing (an authorization code's, a refresh token's).
+   */
+  expiryBound(client: ClientEntity): number {
+    return Math.floor(Date.now() / 1000) + this.lifetime(client) + RECORDED_EXP_MARGIN_S;
   }
 
   /** Seconds an access token for `client` lives: its own `access_token_ttl` wins over `ACCESS_TOKEN_TTL`. */

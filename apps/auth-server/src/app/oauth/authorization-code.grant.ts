@@ -21,11 +21,6 @@ import { IdTokenIssuer } from './id-token.issuer';
 import { findUser } from './user-lookup';
 import { issueUserTokens } from './user-tokens';
 
-/**
- * A margin on the access token expiry recorded before signing: the token's own `iat` is
- * taken a moment later, and the revocation of a replayed code must outlive the token.
- */
-const RECORDED_EXP_MARGIN_S = 60;
 
 /**
  * RFC 6749 s4.1.3 with PKCE (RFC 7636 s4.5, s4.6): the authorization code grant. The checks,
@@ -63,13 +58,14 @@ export class AuthorizationCodeGrant {
     // revokes it (RFC 6749 s4.1.2) rather than finding nothing recorded yet.
     const jti = newJti();
     const familyId = mayIssueRefreshToken(client, grant.scope) ? randomUUID() : undefined;
-    const accessExp = Math.floor(Date.now() / 1000) + this.accessTokens.lifetime(client) + RECORDED_EXP_MARGIN_S;
+    const accessExp = this.accessTokens.expiryBound(client);
     await this.codes.recordIssued(id, { accessJti: jti, accessExp, ...(familyId ? { refreshFamily: familyId } : {}) });
 
     const refresh = familyId
       ? await this.refreshTokens.issue(
           { clientId: client.clientId, userId: user.id, scope: grant.scope, authTime: grant.authTime, amr: grant.amr },
           refreshLifetimes(client, this.config),
+          { jti, expiresAt: accessExp },
           familyId,
         )
       : undefined;

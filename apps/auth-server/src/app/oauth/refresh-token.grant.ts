@@ -4,7 +4,7 @@ import { InjectAppConfig, type AppConfig } from '@authkit/config';
 import type { ClientEntity } from '../clients/client.entity';
 import { RefreshTokenService } from '../refresh/refresh-token.service';
 import { UserService } from '../users/user.service';
-import { AccessTokenIssuer } from './access-token.issuer';
+import { AccessTokenIssuer, newJti } from './access-token.issuer';
 import type { TokenResponse } from './client-credentials.grant';
 import type { FormParameters } from './form-parameters';
 import { assertClientMayUseGrant, assertUserActive, parseScope, refreshLifetimes, requiredParameter, resolveAudience } from './grant-checks';
@@ -39,7 +39,16 @@ export class RefreshTokenGrant {
     const requested = params.get('scope');
     const scope = requested === undefined ? undefined : parseScope(requested);
     const audience = resolveAudience(params, client, this.config);
-    const rotated = await this.refreshTokens.rotate(presented, client.clientId, refreshLifetimes(client, this.config).idle, scope);
+    // The new access token's jti is recorded with the new refresh token, so that revoking
+    // the family revokes it too (RFC 7009 s2.1).
+    const jti = newJti();
+    const rotated = await this.refreshTokens.rotate(
+      presented,
+      client.clientId,
+      refreshLifetimes(client, this.config).idle,
+      { jti, expiresAt: this.accessTokens.expiryBound(client) },
+      scope,
+    );
     const user = await findUser(this.users, rotated.grant.userId);
     if (!user || user.disabled) await this.revokeFamilyOfInactiveUser(rotated.familyId, rotated.grant.userId, client);
     assertUserActive(user);
@@ -53,12 +62,13 @@ export class RefreshTokenGrant {
         audience,
         authTime: rotated.grant.authTime,
         amr: rotated.grant.amr,
+        jti,
         refresh: { token: rotated.token, familyId: rotated.familyId },
       },
     );
   }
 
-  /** A disabled (or deleted) user's grant ends: the whole family, the token just rotated included. */
+  /** A disabled (or deleted) user's grant ends: the whole family, the token just rotated included, and its access tokens. */
   private async revokeFamilyOfInactiveUser(familyId: string, userId: string, client: ClientEntity): Promise<void> {
     await this.refreshTokens.revokeFamilyById(familyId);
     this.audit.record({

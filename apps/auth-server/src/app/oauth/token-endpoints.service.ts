@@ -123,11 +123,9 @@ export class TokenEndpointsService {
 
   /**
    * RFC 7009 s2.1: revoking a refresh token revokes its whole family (every token rotated
-   * from the same grant). The access tokens already issued from that grant stay valid until
-   * their `exp` (ACCESS_TOKEN_TTL, 10 minutes by default): they are self-contained JWTs and
-   * the server keeps no index from a grant to its access tokens. The spec's "SHOULD also
-   * invalidate all access tokens based on the same authorization grant" is thus met only
-   * for what can be refreshed; clients revoke their current access token too.
+   * from the same grant) and "all access tokens based on the same authorization grant":
+   * each refresh token row records the access token issued with it, and those not yet
+   * expired go on the revocation list.
    */
   private async revokeRefreshToken(client: ClientEntity, token: string): Promise<RevokedToken | null> {
     if (!REFRESH_TOKEN_FORM.test(token)) return null;

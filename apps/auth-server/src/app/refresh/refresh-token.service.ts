@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '@authkit/audit';
 import { hashOpaqueToken, newOpaqueToken, returnedRows } from '../crypto/opaque-token';
 import { OAuthError } from '../oauth/oauth-error';
+import { RevocationList } from '../oauth/revocation-list';
 
 /**
  * A second presentation of a token rotated less than this many seconds ago is treated as
@@ -26,6 +27,28 @@ export interface RefreshGrant {
 export interface RefreshLifetimes {
   readonly idle: number;
   readonly absolute: number;
+}
+
+/**
+ * The access token handed out with a refresh token (same token response), recorded with it
+ * so that revoking the grant revokes the access token too (RFC 7009 s2.1).
+ */
+export interface CompanionAccessToken {
+  readonly jti: string;
+  /** An upper bound of its `exp`, seconds since the epoch. */
+  readonly expiresAt: number;
+}
+
+/** What revoking grants ended: the families, and the live access tokens put on the revocation list. */
+export interface RevokedGrants {
+  readonly families: readonly string[];
+  readonly accessTokens: number;
+}
+
+/** Access tokens of revoked grants, not yet on the revocation list. */
+export interface RevokedAccessTokens {
+  readonly families: readonly string[];
+  readonly accessTokens: readonly { readonly jti: string; readonly clientId: string; readonly expiresAt: number }[];
 }
 
 /** A new family's first token. */
@@ -76,16 +99,18 @@ export class RefreshTokenService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly revocations: RevocationList,
   ) {}
 
   /**
    * Starts a family. Returns the opaque token, shown to the client once, and the family id
    * (what an authorization code replay revokes, RFC 6749 s4.1.2). A caller may choose the
-   * family id beforehand, to record it before the token exists.
+   * family id beforehand, to record it before the token exists. `access` is the access
+   * token issued with it, revoked with the family.
    */
-  async issue(grant: RefreshGrant, lifetimes: RefreshLifetimes, familyId: string = randomUUID()): Promise<IssuedRefreshToken> {
+  async issue(grant: RefreshGrant, lifetimes: RefreshLifetimes, access: CompanionAccessToken, familyId: string = randomUUID()): Promise<IssuedRefreshToken> {
     const familyExpiresAt = new Date(Date.now() + lifetimes.absolute * 1000);
-    const token = await this.insert(grant, familyId, null, lifetimes.idle, familyExpiresAt);
+    const token = await this.insert(grant, familyId, null, lifetimes.idle, familyExpiresAt, access);
     return { token, familyId };
   }
 
@@ -94,12 +119,19 @@ export class RefreshTokenService {
    * RFC 9700 s4.14.2). A narrower scope may be asked for (the returned grant carries it,
    * for the access token); a wider one is `invalid_scope`. The new refresh token keeps the
    * original scope: RFC 6749 s6 "MUST be identical to that of the refresh token included
-   * by the client in the request".
+   * by the client in the request". `access` is the access token to be issued with the new
+   * refresh token, revoked with the family.
    *
    * @throws OAuthError `invalid_grant` for an unknown, expired, revoked, foreign or reused
    *   token; reuse revokes the whole family.
    */
-  async rotate(presented: string, clientId: string, idleSeconds: number, scope?: readonly string[]): Promise<RotatedRefreshToken> {
+  async rotate(
+    presented: string,
+    clientId: string,
+    idleSeconds: number,
+    access: CompanionAccessToken,
+    scope?: readonly string[],
+  ): Promise<RotatedRefreshToken> {
     const hash = hashOpaqueToken(presented);
     const claimed = (await this.dataSource.query(
       `UPDATE refresh_tokens SET rotated_at = now()
@@ -118,14 +150,14 @@ export class RefreshTokenService {
       throw new OAuthError('invalid_scope', 'The requested scope exceeds the original grant.');
     }
     const original: RefreshGrant = { clientId, userId: row.user_id, scope: granted, authTime: Number(row.auth_time), amr: row.amr };
-    const token = await this.insert(original, row.family_id, row.id, idleSeconds, row.family_expires_at);
+    const token = await this.insert(original, row.family_id, row.id, idleSeconds, row.family_expires_at, access);
     this.audit.record({ type: 'token.refresh.rotated', outcome: 'success', actor: { type: 'client', id: clientId }, subject: { type: 'user', id: row.user_id }, details: { family: row.family_id } });
     return { token, familyId: row.family_id, grant: { ...original, scope: narrowed } };
   }
 
   /**
-   * Revokes the family of `presented` (RFC 7009 s2.1), when it belongs to `clientId`.
-   * Returns the family id, or null when the token is unknown to this client.
+   * Revokes the family of `presented` and its access tokens (RFC 7009 s2.1), when it
+   * belongs to `clientId`. Returns the family id, or null when the token is unknown to this client.
    */
   async revokeFamily(presented: string, clientId: string): Promise<string | null> {
     const rows = (await this.dataSource.query('SELECT family_id FROM refresh_tokens WHERE token_hash = $1 AND client_id = $2', [hashOpaqueToken(presented), clientId])) as { family_id: string }[];
@@ -134,9 +166,48 @@ export class RefreshTokenService {
     return rows[0].family_id;
   }
 
-  /** Revokes every live token of a family (reuse detected, a code replayed, a user disabled). */
-  async revokeFamilyById(familyId: string): Promise<void> {
-    await this.dataSource.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [familyId]);
+  /** Revokes a family (reuse detected, a code replayed, a user disabled) and the access tokens issued with it. */
+  async revokeFamilyById(familyId: string): Promise<RevokedGrants> {
+    return this.publish(await this.revokeWhere(this.dataSource.manager, 'family_id = $1', [familyId]));
+  }
+
+  /** Revokes every grant of a user (account disabled, password changed) and the access tokens issued with them. */
+  async revokeForUser(userId: string): Promise<RevokedGrants> {
+    return this.publish(await this.revokeWhere(this.dataSource.manager, 'user_id = $1', [userId]));
+  }
+
+  /**
+   * Revokes a user's grants to one client inside the caller's transaction (consent
+   * withdrawn). The access tokens are returned for {@link publish}, to be called once the
+   * transaction has committed.
+   */
+  revokeForUserAndClient(manager: EntityManager, userId: string, clientId: string): Promise<RevokedAccessTokens> {
+    return this.revokeWhere(manager, 'user_id = $1 AND client_id = $2', [userId, clientId]);
+  }
+
+  /**
+   * Puts the access tokens of revoked grants on the revocation list, where introspection
+   * and resource servers find them until their `exp` (RFC 7009 s2.1: revoking a refresh
+   * token SHOULD invalidate the access tokens of the same grant).
+   */
+  async publish(revoked: RevokedAccessTokens): Promise<RevokedGrants> {
+    await Promise.all(revoked.accessTokens.map((t) => this.revocations.revoke(t.jti, t.clientId, t.expiresAt)));
+    return { families: revoked.families, accessTokens: revoked.accessTokens.length };
+  }
+
+  /** Marks the matching live tokens revoked; returns their families and those families' unexpired access tokens. */
+  private async revokeWhere(manager: EntityManager, condition: string, params: unknown[]): Promise<RevokedAccessTokens> {
+    const revoked = returnedRows<{ family_id: string }>(
+      (await manager.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE ${condition} AND revoked_at IS NULL RETURNING family_id`, params)) as unknown,
+    );
+    const families = [...new Set(revoked.map((r) => r.family_id))];
+    if (families.length === 0) return { families, accessTokens: [] };
+    const live = (await manager.query(
+      `SELECT access_jti, client_id, ceil(extract(epoch FROM access_expires_at))::bigint AS exp
+       FROM refresh_tokens WHERE family_id = ANY($1::uuid[]) AND access_jti IS NOT NULL AND access_expires_at > now()`,
+      [families],
+    )) as { access_jti: string; client_id: string; exp: string }[];
+    return { families, accessTokens: live.map((r) => ({ jti: r.access_jti, clientId: r.client_id, expiresAt: Number(r.exp) })) };
   }
 
   /**
@@ -181,13 +252,35 @@ export class RefreshTokenService {
     throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
   }
 
-  private async insert(grant: RefreshGrant, familyId: string, parentId: string | null, idleSeconds: number, familyExpiresAt: Date): Promise<string> {
+  private async insert(
+    grant: RefreshGrant,
+    familyId: string,
+    parentId: string | null,
+    idleSeconds: number,
+    familyExpiresAt: Date,
+    access: CompanionAccessToken,
+  ): Promise<string> {
     const token = newOpaqueToken();
     const expiresAt = new Date(Math.min(Date.now() + idleSeconds * 1000, familyExpiresAt.getTime()));
     await this.dataSource.query(
-      `INSERT INTO refresh_tokens (id, token_hash, family_id, parent_id, client_id, user_id, scope, auth_time, amr, expires_at, family_expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [randomUUID(), hashOpaqueToken(token), familyId, parentId, grant.clientId, grant.userId, grant.scope.join(' '), grant.authTime, [...grant.amr], expiresAt, familyExpiresAt],
+      `INSERT INTO refresh_tokens (id, token_hash, family_id, parent_id, client_id, user_id, scope, auth_time, amr, expires_at, family_expires_at,
+                                   access_jti, access_expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, to_timestamp($13))`,
+      [
+        randomUUID(),
+        hashOpaqueToken(token),
+        familyId,
+        parentId,
+        grant.clientId,
+        grant.userId,
+        grant.scope.join(' '),
+        grant.authTime,
+        [...grant.amr],
+        expiresAt,
+        familyExpiresAt,
+        access.jti,
+        access.expiresAt,
+      ],
     );
     return token;
   }

@@ -5,6 +5,7 @@ import { DataSource, Raw } from 'typeorm';
 import { z } from 'zod';
 import { AuditService, type AuditParty } from '@authkit/audit';
 import { OAuthError } from '../oauth/oauth-error';
+import { RefreshTokenService } from '../refresh/refresh-token.service';
 import { SessionService } from '../sessions/session.service';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PasswordHasher } from './password.hasher';
 import { UserEntity } from './user.entity';
@@ -37,6 +38,7 @@ export class UserService {
     private readonly passwords: PasswordHasher,
     private readonly audit: AuditService,
     private readonly sessions: SessionService,
+    private readonly refreshTokens: RefreshTokenService,
   ) {}
 
   async create(input: unknown, actor: AuditParty): Promise<UserView> {
@@ -78,7 +80,7 @@ export class UserService {
     await this.dataSource.getRepository(UserEntity).save(user);
     this.audit.record({ type: disabled ? 'user.disabled' : 'user.updated', outcome: 'success', actor, subject: { type: 'user', id: user.id }, details: { disabled } });
     // OWASP ASVS 5.0 V7.4.3; after the save, so a sign-in racing the change cannot outlive it.
-    if (disabled) await this.sessions.revokeAllForUser(user.id, { actor, reason: 'user.disabled' });
+    if (disabled) await this.endEverything(user.id, actor, 'user.disabled');
     return toView(user);
   }
 
@@ -90,9 +92,28 @@ export class UserService {
     user.passwordChangedAt = user.updatedAt = new Date();
     await this.dataSource.getRepository(UserEntity).save(user);
     this.audit.record({ type: 'user.password.changed', outcome: 'success', actor, subject: { type: 'user', id: user.id } });
-    // OWASP ASVS 5.0 V7.4.3: a new password ends every session the old one opened.
-    await this.sessions.revokeAllForUser(user.id, { actor, reason: 'password.changed' });
+    // OWASP ASVS 5.0 V7.4.3: a new password ends every session and grant the old one opened.
+    await this.endEverything(user.id, actor, 'password.changed');
     return toView(user);
+  }
+
+  /**
+   * Ends what the account had opened: its sign-in sessions, and its grants to clients (refresh
+   * token families) with the access tokens issued from them (RFC 7009 s2.1), so that neither
+   * a disabled account nor a replaced password keeps working through a client.
+   */
+  private async endEverything(userId: string, actor: AuditParty, reason: 'user.disabled' | 'password.changed'): Promise<void> {
+    await this.sessions.revokeAllForUser(userId, { actor, reason });
+    const { families, accessTokens } = await this.refreshTokens.revokeForUser(userId);
+    if (families.length > 0) {
+      this.audit.record({
+        type: 'token.revoked',
+        outcome: 'success',
+        actor,
+        subject: { type: 'user', id: userId },
+        details: { kind: 'refresh_token', families: families.length, access_tokens: accessTokens, reason },
+      });
+    }
   }
 
   /** Bootstrap: create, or bring roles, disabled flag and password in line; unchanged when equal. */
@@ -112,7 +133,7 @@ export class UserService {
       existing.updatedAt = new Date();
       await this.dataSource.getRepository(UserEntity).save(existing);
       this.audit.record({ type: 'user.updated', outcome: 'success', actor, subject: { type: 'user', id: existing.id }, details: { roles, disabled: existing.disabled } });
-      if (existing.disabled) await this.sessions.revokeAllForUser(existing.id, { actor, reason: 'user.disabled' }); // OWASP ASVS 5.0 V7.4.3
+      if (existing.disabled) await this.endEverything(existing.id, actor, 'user.disabled'); // OWASP ASVS 5.0 V7.4.3
       changed = true;
     }
     if (!(await this.passwords.verify(existing.passwordHash, parsed.data.password))) {

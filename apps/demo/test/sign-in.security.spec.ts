@@ -200,6 +200,43 @@ describe('demo sign-in attacks', () => {
   });
 });
 
+// OWASP ASVS 5.0 V7.3.1 / V7.3.2 with an operator's own timeouts: the demo reads the same
+// SESSION_IDLE_TTL / SESSION_ABSOLUTE_TTL as auth-server.
+describe('demo session timeouts from SESSION_IDLE_TTL and SESSION_ABSOLUTE_TTL', () => {
+  let h: DemoHarness;
+  beforeAll(async () => {
+    h = await startDemoHarness({ env: { SESSION_IDLE_TTL: '120', SESSION_ABSOLUTE_TTL: '600' } });
+  });
+  afterAll(() => h?.close());
+  afterEach(() => {
+    h.clock.offsetMs = 0;
+  });
+
+  it('sets the session cookie to live the absolute timeout', async () => {
+    const browser = await h.signIn();
+    const set = browser.setCookies.filter((c) => c.origin === h.demoUrl && c.header.startsWith('demo_session=') && !/max-age=0\b/i.test(c.header));
+    expect(set.at(-1)?.header).toMatch(/;\s*Max-Age=600(;|$)/i);
+  });
+
+  it('ends a session idle past SESSION_IDLE_TTL, not before', async () => {
+    const browser = await h.signIn();
+    h.clock.offsetMs = 110_000;
+    expect((await browser.request(`${h.demoUrl}/api/me`)).status).toBe(200);
+    h.clock.offsetMs = 110_000 + 121_000;
+    expect((await browser.request(`${h.demoUrl}/api/me`)).status).toBe(401);
+  });
+
+  it('ends an active session at SESSION_ABSOLUTE_TTL', async () => {
+    const browser = await h.signIn();
+    for (let seconds = 100; seconds < 600; seconds += 100) {
+      h.clock.offsetMs = seconds * 1000;
+      expect(await (await browser.request(`${h.demoUrl}/`)).text()).toContain('Sign out');
+    }
+    h.clock.offsetMs = 600_000;
+    expect(await (await browser.request(`${h.demoUrl}/`)).text()).toContain('Sign in</a>');
+  });
+});
+
 // CWE-636 / availability: an unreachable issuer must neither crash the demo nor end
 // sign-out badly.
 describe('demo sign-in with auth-server unreachable', () => {

@@ -39,8 +39,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts oidc-provider and the demo against it; `redisUrl` switches the session store to Redis. */
-export async function startDemoHarness(options: { redisUrl?: string; accessTokenTtl?: number } = {}): Promise<DemoHarness> {
+/**
+ * Starts oidc-provider and the demo against it; `redisUrl` switches the session store to
+ * Redis; `env` adds variables to the demo's configuration.
+ */
+export async function startDemoHarness(
+  options: { redisUrl?: string; accessTokenTtl?: number; env?: Record<string, string> } = {},
+): Promise<DemoHarness> {
   const port = await freePort();
   const demoUrl = `http://127.0.0.1:${port}`;
   const issuer = await startTestIssuer({ redirectUri: `${demoUrl}/auth/callback`, postLogoutRedirectUri: `${demoUrl}/`, audience: `${demoUrl}/api`, accessTokenTtl: options.accessTokenTtl });
@@ -56,6 +61,7 @@ export async function startDemoHarness(options: { redisUrl?: string; accessToken
     DEMO_CLIENT_SECRET: issuer.clientSecret,
     LOG_LEVEL: 'info',
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+    ...options.env,
   });
   const keyPrefix = `authkit:test:demo:${randomBytes(6).toString('hex')}:`;
   const demo = await createDemo(config, logs.stream, { clock, keyPrefix });

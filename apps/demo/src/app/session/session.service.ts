@@ -1,16 +1,13 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ResponseBodyError } from 'openid-client';
+import { InjectAppConfig, type AppConfig } from '@authkit/config';
 import type { GrantedTokens, SignedInUser } from '../oidc/relying-party.service';
 import { RelyingPartyService } from '../oidc/relying-party.service';
 import { Clock } from './clock';
 import type { PendingLogin, SessionRecord } from './session-record';
 import { SessionStore } from './session-store.interface';
 
-/** OWASP ASVS 5.0 V7.3.1: sessions end after inactivity. 30 min. */
-export const SESSION_IDLE_TIMEOUT_MS = 30 * 60_000;
-/** OWASP ASVS 5.0 V7.3.2: and after an absolute lifetime, whatever the activity. 12 h. */
-export const SESSION_ABSOLUTE_LIFETIME_MS = 12 * 3_600_000;
 /** A started sign-in must come back within 10 min. */
 export const PENDING_LOGIN_TTL_MS = 10 * 60_000;
 /** Refresh an access token this long before it expires, so it is not refused in flight. 30 s. */
@@ -53,11 +50,20 @@ export class SessionService {
   private readonly logger = new Logger('DemoSession');
   private readonly refreshing = new Map<string, Promise<string | undefined>>();
 
+  /** OWASP ASVS 5.0 V7.3.1: sessions end after inactivity (`SESSION_IDLE_TTL`, 30 min by default). */
+  private readonly idleMs: number;
+  /** OWASP ASVS 5.0 V7.3.2: and after an absolute lifetime, whatever the activity (`SESSION_ABSOLUTE_TTL`, 12 h). */
+  readonly absoluteMs: number;
+
   constructor(
     @Inject(SessionStore) private readonly store: SessionStore,
     private readonly relyingParty: RelyingPartyService,
     private readonly clock: Clock,
-  ) {}
+    @InjectAppConfig() config: AppConfig,
+  ) {
+    this.idleMs = config.sessions.idle * 1000;
+    this.absoluteMs = config.sessions.absolute * 1000;
+  }
 
   /** Stores a pending sign-in and returns its random handle (the login cookie's value). */
   async startLogin(pending: PendingLogin): Promise<string> {
@@ -201,7 +207,7 @@ export class SessionService {
     const record = value === undefined ? undefined : parseJson<SessionRecord>(value);
     if (record === undefined) return undefined;
     const now = this.clock.now();
-    if (now - record.lastSeenAt >= SESSION_IDLE_TIMEOUT_MS || now - record.createdAt >= SESSION_ABSOLUTE_LIFETIME_MS) {
+    if (now - record.lastSeenAt >= this.idleMs || now - record.createdAt >= this.absoluteMs) {
       await this.store.delete(sessionKey(id));
       return undefined;
     }
@@ -214,7 +220,7 @@ export class SessionService {
   }
 
   private async save(id: string, record: SessionRecord): Promise<void> {
-    const ttl = Math.min(record.lastSeenAt + SESSION_IDLE_TIMEOUT_MS, record.createdAt + SESSION_ABSOLUTE_LIFETIME_MS) - this.clock.now();
+    const ttl = Math.min(record.lastSeenAt + this.idleMs, record.createdAt + this.absoluteMs) - this.clock.now();
     if (ttl <= 0) return this.store.delete(sessionKey(id));
     await this.store.set(sessionKey(id), JSON.stringify(record), ttl);
   }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Post, Req, Res, UseFilters } from '@nestjs/commo
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InjectAppConfig, type AppConfig } from '@authkit/config';
 import { cookieNames, readCookie, serializeCookie, type CookieNames } from '../session/session-cookie';
-import { PENDING_LOGIN_TTL_MS, SESSION_ABSOLUTE_LIFETIME_MS } from '../session/session.service';
+import { PENDING_LOGIN_TTL_MS, SessionService } from '../session/session.service';
 import { SignInErrorFilter } from './sign-in-error.filter';
 import { SignInService } from './sign-in.service';
 import { SignOutService } from './sign-out.service';
@@ -21,6 +21,7 @@ export class SignInController {
     @InjectAppConfig() private readonly config: AppConfig,
     private readonly signIn: SignInService,
     private readonly signOutService: SignOutService,
+    private readonly sessions: SessionService,
   ) {
     this.cookies = cookieNames(config.demo.publicUrl);
   }
@@ -43,7 +44,7 @@ export class SignInController {
     reply.header('Cache-Control', 'no-store').header('Set-Cookie', serializeCookie(this.cookies.login, '', { secure: this.cookies.secure, maxAgeSeconds: 0 }));
     const sessionId = await this.signIn.complete(loginHandle, new URL(request.url, this.config.demo.publicUrl));
     reply
-      .header('Set-Cookie', serializeCookie(this.cookies.session, sessionId, { secure: this.cookies.secure, maxAgeSeconds: SESSION_ABSOLUTE_LIFETIME_MS / 1000 }))
+      .header('Set-Cookie', serializeCookie(this.cookies.session, sessionId, { secure: this.cookies.secure, maxAgeSeconds: this.sessions.absoluteMs / 1000 }))
       .redirect('/', 303);
   }
 

@@ -113,6 +113,23 @@ describeEachDatabase('end-session endpoint (RP-Initiated Logout)', (database) =>
     expect(events).toEqual([expect.objectContaining({ details: expect.objectContaining({ method: 'confirmed', client: RP.clientId }) })]);
   });
 
+  it('keeps the session when the user chooses "Stay signed in" and returns to the client with the state (RP-Initiated Logout s2)', async () => {
+    const browser = await kit.signIn();
+    await browser.agent.open(`${kit.server.url}/oauth2/logout?${new URLSearchParams({ client_id: RP.clientId, post_logout_redirect_uri: RP.postLogoutRedirectUri, state: STATE })}`);
+    const landed = await browser.agent.submit('Stay signed in');
+    expect(`${landed!.origin}${landed!.pathname}`).toBe(RP.postLogoutRedirectUri);
+    expect(landed!.searchParams.getAll('state')).toEqual([STATE]);
+    expect(browser.agent.cookie('auth_session')).toBe(browser.cookie);
+    expect(await kit.alive(browser.agent)).toBe(true);
+    expect(await kit.auditEvents('auth.logout', browser.userId)).toEqual([]);
+
+    // Without a client to return to: a page saying so, and still signed in.
+    await browser.agent.open(`${kit.server.url}/oauth2/logout`);
+    expect(await browser.agent.submit('Stay signed in')).toBeUndefined();
+    expect(browser.agent.page.html).toContain('You are still signed in');
+    expect(await kit.alive(browser.agent)).toBe(true);
+  });
+
   it('confirms without any client and then shows "You are signed out"', async () => {
     const browser = await kit.signIn();
     await browser.agent.open(`${kit.server.url}/oauth2/logout`);

@@ -170,7 +170,10 @@ describeEachDatabase('end-session endpoint attacks', (database) => {
       expect(await kit.alive(browser.agent)).toBe(true);
     });
 
-    it('the confirmation POST re-validates its return address (a tampered form cannot open-redirect)', async () => {
+    it.each([
+      ['Sign out', 'yes'],
+      ['Stay signed in', 'no'],
+    ])('the confirmation POST (%s) re-validates its return address (a tampered form cannot open-redirect)', async (_button, logout) => {
       const browser = await kit.signIn();
       const page = await (await kit.logout({ client_id: RP.clientId }, browser.cookie)).text();
       const csrf = /name="csrf_token" value="([^"]+)"/.exec(page)![1]!;
@@ -178,7 +181,7 @@ describeEachDatabase('end-session endpoint attacks', (database) => {
         method: 'POST',
         redirect: 'manual',
         headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `auth_session=${browser.cookie}` },
-        body: new URLSearchParams({ csrf_token: csrf, client_id: RP.clientId, post_logout_redirect_uri: 'https://evil.example/' }),
+        body: new URLSearchParams({ csrf_token: csrf, client_id: RP.clientId, post_logout_redirect_uri: 'https://evil.example/', logout }),
       });
       await expectErrorPage(response, 'invalid_post_logout_redirect_uri');
       expect(await kit.alive(browser.agent)).toBe(true);

@@ -15,7 +15,11 @@ export interface ConfirmSignOutModel {
   readonly state: string | undefined;
 }
 
-/** The confirmation page: heading "Sign out?", button `Sign out`. */
+/**
+ * The confirmation page: heading "Sign out?", buttons `Sign out` (first, so Enter signs
+ * out) and `Stay signed in` (RP-Initiated Logout 1.0 s2: the OP asks the user whether to
+ * log out, and does not when the answer is no).
+ */
 export function confirmSignOutPage(model: ConfirmSignOutModel): string {
   const who = model.userEmail ? ` You are signed in as ${escapeHtml(model.userEmail)}.` : '';
   const from = model.applicationName ? ` ${escapeHtml(model.applicationName)} asks to sign you out.` : '';
@@ -31,7 +35,8 @@ export function confirmSignOutPage(model: ConfirmSignOutModel): string {
 <p>Do you want to sign out?${who}${from}</p>
 <form method="post" action="${END_SESSION_CONFIRM_PATH}">
 ${fields.join('\n')}
-<button type="submit">Sign out</button>
+<button type="submit" name="logout" value="yes">Sign out</button>
+<button type="submit" name="logout" value="no">Stay signed in</button>
 </form>`,
   );
 }
@@ -39,6 +44,11 @@ ${fields.join('\n')}
 /** The page after a sign-out that has nowhere to return to. */
 export function signedOutPage(): string {
   return htmlPage('Signed out', '<h1>You are signed out</h1>\n<p>You can close this window.</p>');
+}
+
+/** The page after "Stay signed in" when there is no client to return to. */
+export function stillSignedInPage(): string {
+  return htmlPage('Still signed in', '<h1>You are still signed in</h1>\n<p>You can close this window.</p>');
 }
 
 function hidden(name: string, value: string | undefined): string {

@@ -4,7 +4,7 @@ import { AuthorizationParameters } from '../authorize/authorization-parameters';
 import { PATHS } from '../oauth/endpoints';
 import { pageHeaders } from '../signin/page-layout';
 import { assertFormBody } from './end-session-request';
-import { END_SESSION_CONFIRM_PATH, confirmSignOutPage, signedOutPage } from './end-session-pages';
+import { END_SESSION_CONFIRM_PATH, confirmSignOutPage, signedOutPage, stillSignedInPage } from './end-session-pages';
 import { EndSession, type EndSessionOutcome } from './end-session.service';
 import { PageErrorFilter } from '../signin/page-error.filter';
 
@@ -42,11 +42,11 @@ export class EndSessionController {
       reply.code(HttpStatus.OK).headers(pageHeaders(outcome.postLogoutRedirectUri)).send(confirmSignOutPage(outcome.page));
       return;
     }
-    reply.header('Set-Cookie', outcome.clearCookie);
+    if (outcome.kind === 'signed_out') reply.header('Set-Cookie', outcome.clearCookie);
     if (outcome.location !== undefined) {
       reply.code(redirectStatus).header('Location', outcome.location).header('Cache-Control', 'no-store').header('Referrer-Policy', 'no-referrer').send();
       return;
     }
-    reply.code(HttpStatus.OK).headers(pageHeaders()).send(signedOutPage());
+    reply.code(HttpStatus.OK).headers(pageHeaders()).send(outcome.kind === 'signed_out' ? signedOutPage() : stillSignedInPage());
   }
 }

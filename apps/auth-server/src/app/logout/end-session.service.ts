@@ -21,7 +21,13 @@ export type EndSessionOutcome =
       /** The `Set-Cookie` that deletes the session cookie. */
       readonly clearCookie: string;
     }
-  | { readonly kind: 'confirm'; readonly page: ConfirmSignOutModel; readonly postLogoutRedirectUri: string | undefined };
+  | { readonly kind: 'confirm'; readonly page: ConfirmSignOutModel; readonly postLogoutRedirectUri: string | undefined }
+  | {
+      /** The user chose to stay signed in (s2: the OP asks; on "no" it MUST NOT log out). */
+      readonly kind: 'stayed';
+      /** The validated `post_logout_redirect_uri` with `state`; undefined: the "still signed in" page. */
+      readonly location: string | undefined;
+    };
 
 /** How a session came to be ended, for the audit row. */
 type LogoutMethod = 'id_token_hint' | 'confirmed';
@@ -69,6 +75,8 @@ export class EndSession {
 
   /**
    * The "Sign out?" form post: the same parameters, validated again, plus the CSRF token.
+   * `logout=no` (the "Stay signed in" button) keeps the session and returns to the client
+   * as node-oidc-provider does; anything else signs out.
    * @throws EndSessionError `invalid_csrf_token` (403) when the token is not the session's; the session stays.
    */
   async confirm(form: AuthorizationParameters, cookieHeader: string | string[] | undefined): Promise<EndSessionOutcome> {
@@ -77,6 +85,7 @@ export class EndSession {
     const session = await this.sessions.resolve(cookie);
     if (!session) return this.signedOut(request);
     this.csrf.assertToken(session.id, form.get('csrf_token'));
+    if (form.get('logout') === 'no') return { kind: 'stayed', location: postLogoutLocation(request) };
     await this.end(cookie, session, request, 'confirmed');
     return this.signedOut(request);
   }

@@ -9,6 +9,7 @@
 import { DataSource } from 'typeorm';
 import { describeEachDatabase, findSecrets } from '@authkit/testing';
 import { hashOpaqueToken } from '../src/app/crypto/opaque-token';
+import { ClientService } from '../src/app/clients/client.service';
 import { RevocationList } from '../src/app/oauth/revocation-list';
 import { UserService } from '../src/app/users/user.service';
 import { startAuthServer, type RunningAuthServer } from './auth-server.fixture';
@@ -225,6 +226,19 @@ describeEachDatabase('user grants under attack', (database) => {
       expect((await userinfo(second)).status).toBe(401);
       expect(await introspect('web', other.access)).toMatchObject({ active: true });
       expect(await introspect('web', other.refresh)).toMatchObject({ active: true });
+    });
+
+    it('deleting a client revokes its grants and the access tokens issued with them', async () => {
+      secrets['doomed'] = (await registerClient(server, { client_id: 'doomed', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: [REDIRECT], scope: SCOPE }))!;
+      planted.push(secrets['doomed']);
+      const { access } = await signedIn('doomed');
+      const { jti } = JSON.parse(Buffer.from(access.split('.')[1]!, 'base64url').toString()) as { jti: string };
+      expect(await server.app.get(RevocationList).isRevoked(jti)).toBe(false);
+      await server.app.get(ClientService).delete('doomed', { type: 'system', id: 'test' });
+      expect(await server.app.get(RevocationList).isRevoked(jti)).toBe(true);
+      const live = (await server.app.get(DataSource).query(`SELECT count(*)::int AS n FROM refresh_tokens WHERE client_id = 'doomed' AND revoked_at IS NULL`)) as { n: number }[];
+      expect(live[0]!.n).toBe(0);
+      expect((await userinfo(access)).status).toBe(401);
     });
   });
 

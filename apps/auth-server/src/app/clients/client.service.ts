@@ -8,6 +8,7 @@ import { CLIENT_ID, clientMetadataSchema, clientUpdateSchema, describeIssues, ty
 import { ClientEntity, ClientSecretEntity } from './client.entity';
 import { ClientSecretHasher } from './client-secret.hasher';
 import { fromMetadata, toMetadataInput, stripNulls, canonicalJson, normalise, toView, CLEARED_BY_OMISSION, type ClientView } from './client-metadata.mapper';
+import { RefreshTokenService } from '../refresh/refresh-token.service';
 
 export type { ClientView };
 
@@ -31,6 +32,7 @@ export class ClientService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly hasher: ClientSecretHasher,
     private readonly audit: AuditService,
+    private readonly refreshTokens: RefreshTokenService,
   ) {}
 
   /** The client and its valid secret hashes, or null; cached for {@link CACHE_TTL_MS}. */
@@ -112,11 +114,23 @@ export class ClientService {
     return view;
   }
 
+  /**
+   * Deletes the client, then revokes its grants: refresh token families and the access
+   * tokens issued with them (RFC 7009 s2.1). Its client-credentials access tokens are
+   * recorded nowhere but the audit log and live until their `exp`.
+   */
   async delete(clientId: string, actor: AuditParty): Promise<void> {
     const result = await this.dataSource.getRepository(ClientEntity).delete({ clientId });
     this.forget(clientId);
     if (!result.affected) throw new OAuthError('not_found', 'No such client.');
-    this.audit.record({ type: 'client.deleted', outcome: 'success', actor, subject: { type: 'client', id: clientId } });
+    const { families, accessTokens } = await this.refreshTokens.revokeForClient(clientId);
+    this.audit.record({
+      type: 'client.deleted',
+      outcome: 'success',
+      actor,
+      subject: { type: 'client', id: clientId },
+      details: { revoked_families: families.length, revoked_access_tokens: accessTokens },
+    });
   }
 
   /**

@@ -176,6 +176,11 @@ export class RefreshTokenService {
     return this.publish(await this.revokeWhere(this.dataSource.manager, 'user_id = $1', [userId]));
   }
 
+  /** Revokes every grant of a client (the client deleted) and the access tokens issued with them. */
+  async revokeForClient(clientId: string): Promise<RevokedGrants> {
+    return this.publish(await this.revokeWhere(this.dataSource.manager, 'client_id = $1', [clientId]));
+  }
+
   /**
    * Revokes a user's grants to one client inside the caller's transaction (consent
    * withdrawn). The access tokens are returned for {@link publish}, to be called once the

@@ -28,6 +28,10 @@ export interface AuditPage {
 }
 
 const MAX_LIMIT = 500;
+// PostgreSQL's timestamptz starts at 4714-11-24 BC (year -4713); JavaScript dates reach
+// further back, and such a bound would fail the query instead of matching nothing.
+const EARLIEST_TIMESTAMP_MS = Date.UTC(-4713, 10, 25); // a day of margin: the driver may send local time
+const MAX_SEQ = 2n ** 63n - 1n; // seq is a PostgreSQL bigint
 
 /** Reads the audit log: by user, by type, by time range, with keyset (cursor) pagination. */
 @Injectable()
@@ -47,6 +51,8 @@ export class AuditQueryService {
       params.push(value);
       where.push(clause.replace('?', `$${params.length}`));
     };
+    // PostgreSQL text cannot hold U+0000: no stored id has it, and the query would fail.
+    if (query.userId?.includes('\u0000')) throw invalid('malformed user');
     if (query.userId !== undefined) add('user_id = ?', query.userId);
     if (query.type !== undefined) add('type = ?', query.type);
     if (query.from !== undefined) add('occurred_at >= ?', validDate(query.from));
@@ -70,12 +76,12 @@ function encodeCursor(seq: string): string {
 
 function decodeCursor(cursor: string): string {
   const seq = /^seq:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'))?.[1];
-  if (seq === undefined) throw invalid('malformed cursor');
+  if (seq === undefined || BigInt(seq) > MAX_SEQ) throw invalid('malformed cursor');
   return seq;
 }
 
 function validDate(date: Date): Date {
-  if (!(date instanceof Date) || Number.isNaN(date.getTime())) throw invalid('malformed time');
+  if (!(date instanceof Date) || Number.isNaN(date.getTime()) || date.getTime() < EARLIEST_TIMESTAMP_MS) throw invalid('malformed time');
   return date;
 }
 

@@ -215,10 +215,14 @@ export function assertMaxAgeValid(params: AuthorizationParameters): void {
   if (raw !== undefined && !MAX_AGE.test(raw)) throw new AuthorizationError('invalid_request', 'max_age must be a non-negative integer.');
 }
 
-/** The nonce is stored with the code and returned in the ID token (OIDC Core 1.0 s3.1.2.1): bounded. */
+/**
+ * The nonce is stored with the code and returned in the ID token (OIDC Core 1.0 s3.1.2.1):
+ * bounded, and without U+0000, which PostgreSQL text cannot hold (the code could not be stored).
+ */
 export function assertNonceBounded(params: AuthorizationParameters): void {
   const nonce = params.get('nonce');
   if (nonce !== undefined && nonce.length > NONCE_MAX_LENGTH) throw new AuthorizationError('invalid_request', 'nonce is too long.');
+  if (nonce?.includes('\u0000')) throw new AuthorizationError('invalid_request', 'nonce is malformed.');
 }
 
 function allowedScope(client: ClientEntity): string[] {

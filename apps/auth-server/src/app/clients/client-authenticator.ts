@@ -133,7 +133,8 @@ export class ClientAuthenticator {
         clockTolerance: CLOCK_TOLERANCE_S,
       });
       const now = Math.floor(Date.now() / 1000);
-      if (typeof payload.jti !== 'string' || payload.jti.length > 256) return false;
+      // A jti is remembered in PostgreSQL, whose text cannot hold U+0000.
+      if (typeof payload.jti !== 'string' || payload.jti.length > 256 || payload.jti.includes('\u0000')) return false;
       if (payload.exp! - now > ASSERTION_MAX_LIFETIME_S) return false;
       const inserted = (await this.dataSource.query(
         `INSERT INTO client_assertion_jtis (client_id, jti, expires_at) VALUES ($1, $2, to_timestamp($3))

@@ -17,6 +17,26 @@ function absoluteUri(value: string, allowHttp: (url: URL) => boolean): boolean {
   }
 }
 
+/**
+ * True when a string anywhere in `value` (member names included) holds U+0000, which
+ * PostgreSQL text and jsonb cannot store: such metadata would fail at the INSERT. Walks
+ * with a stack, not recursion: a `jwks` member may nest as deep as the body limit allows.
+ */
+function holdsNul(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === 'string' && next.includes('\u0000')) return true;
+    if (typeof next === 'object' && next !== null) {
+      for (const [name, member] of Object.entries(next)) {
+        if (name.includes('\u0000')) return true;
+        pending.push(member);
+      }
+    }
+  }
+  return false;
+}
+
 const isLoopbackOrLocal = (url: URL) => ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) || process.env['NODE_ENV'] !== 'production';
 
 const scope = z
@@ -89,6 +109,7 @@ export const clientMetadataSchema = z
     if (c.jwks?.keys.some((k) => 'd' in k || 'p' in k || 'k' in k)) {
       ctx.addIssue({ code: 'custom', path: ['jwks'], message: 'jwks must hold public keys only' });
     }
+    if (holdsNul(c)) ctx.addIssue({ code: 'custom', message: 'no value may contain U+0000' });
   });
 
 export type ClientMetadataInput = z.input<typeof clientMetadataSchema>;

@@ -63,6 +63,7 @@ export class ClientService {
   }
 
   async get(clientId: string): Promise<ClientView> {
+    assertClientIdForm(clientId);
     const client = await this.dataSource.getRepository(ClientEntity).findOneBy({ clientId });
     if (!client) throw new OAuthError('not_found', 'No such client.');
     return toView(client, (await this.secretCounts(clientId)).get(clientId) ?? 0);
@@ -96,6 +97,7 @@ export class ClientService {
 
   /** Changes metadata; the result must still be a valid registration. */
   async update(clientId: string, input: unknown, actor: AuditParty): Promise<ClientView> {
+    assertClientIdForm(clientId);
     const patch = clientUpdateSchema.safeParse(input);
     if (!patch.success) throw new OAuthError('invalid_client_metadata', describeIssues(patch.error));
     const view = await this.dataSource.transaction(async (manager) => {
@@ -120,6 +122,7 @@ export class ClientService {
    * recorded nowhere but the audit log and live until their `exp`.
    */
   async delete(clientId: string, actor: AuditParty): Promise<void> {
+    assertClientIdForm(clientId);
     const result = await this.dataSource.getRepository(ClientEntity).delete({ clientId });
     this.forget(clientId);
     if (!result.affected) throw new OAuthError('not_found', 'No such client.');
@@ -140,6 +143,7 @@ export class ClientService {
    * @param secret a secret to install (bootstrap file); otherwise one is generated and returned.
    */
   async rotateSecret(clientId: string, graceSeconds: number, actor: AuditParty, secret?: string): Promise<ClientView> {
+    assertClientIdForm(clientId);
     if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > 30 * 86_400) {
       throw new OAuthError('invalid_request', 'grace_seconds must be a whole number from 0 to 2592000');
     }
@@ -217,4 +221,14 @@ export class ClientService {
   private forget(clientId: string): void {
     this.cache.delete(clientId);
   }
+}
+
+/**
+ * Every registered client_id has the `CLIENT_ID` form, so another string (a path segment
+ * with U+0000, which PostgreSQL text cannot hold, say) names no client and is not looked up.
+ *
+ * @throws OAuthError `not_found`.
+ */
+function assertClientIdForm(clientId: string): void {
+  if (!CLIENT_ID.test(clientId)) throw new OAuthError('not_found', 'No such client.');
 }

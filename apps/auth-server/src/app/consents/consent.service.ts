@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService, type AuditParty } from '@authkit/audit';
+import { CLIENT_ID } from '../clients/client-metadata.schema';
 import { returnedRows } from '../crypto/opaque-token';
 import { OAuthError } from '../oauth/oauth-error';
 import { RefreshTokenService } from '../refresh/refresh-token.service';
@@ -90,7 +91,8 @@ export class ConsentService {
    * (RFC 7009 s2.1 revokes the grant and the access tokens based on it).
    */
   async revoke(userId: string, clientId: string, actor?: AuditParty): Promise<boolean> {
-    if (!UUID.test(userId)) return false;
+    // No consent names a malformed id (one with U+0000 would fail the query).
+    if (!UUID.test(userId) || !CLIENT_ID.test(clientId)) return false;
     const revoked = await this.dataSource.transaction(async (manager) => {
       const deleted = returnedRows<{ client_id: string }>(
         (await manager.query('DELETE FROM consents WHERE user_id = $1 AND client_id = $2 RETURNING client_id', [userId, clientId])) as unknown,

@@ -11,6 +11,9 @@ import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PasswordHasher } from './pass
 import { UserEntity } from './user.entity';
 
 const ROLE = /^[A-Za-z0-9:._-]{1,64}$/;
+/** User ids are UUIDs; any other string is an email, never cast to `uuid` (which fails the query). */
+const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UNIQUE_VIOLATION = '23505'; // PostgreSQL SQLSTATE
 
 export const userInputSchema = z
   .object({
@@ -45,18 +48,26 @@ export class UserService {
     const parsed = userInputSchema.safeParse(input);
     if (!parsed.success) throw new OAuthError('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     const { email, password, roles, disabled } = parsed.data;
-    if (await this.findByEmail(email)) throw new OAuthError('invalid_request', 'email: already registered');
+    const alreadyRegistered = () => new OAuthError('invalid_request', 'email: already registered');
+    if (await this.findByEmail(email)) throw alreadyRegistered();
     const now = new Date();
-    const user = await this.dataSource.getRepository(UserEntity).save({
-      id: randomUUID(),
-      email,
-      passwordHash: await this.passwords.hash(password),
-      roles: [...new Set(roles)],
-      disabled,
-      createdAt: now,
-      updatedAt: now,
-      passwordChangedAt: now,
-    });
+    const user = await this.dataSource
+      .getRepository(UserEntity)
+      .save({
+        id: randomUUID(),
+        email,
+        passwordHash: await this.passwords.hash(password),
+        roles: [...new Set(roles)],
+        disabled,
+        createdAt: now,
+        updatedAt: now,
+        passwordChangedAt: now,
+      })
+      .catch((error: unknown) => {
+        // Two requests for one new email both pass the check above; the unique index decides.
+        if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) throw alreadyRegistered();
+        throw error;
+      });
     this.audit.record({ type: 'user.created', outcome: 'success', actor, subject: { type: 'user', id: user.id }, details: { roles: user.roles } });
     return toView(user);
   }
@@ -68,7 +79,7 @@ export class UserService {
   /** By id or email. @throws OAuthError `not_found`. */
   async get(idOrEmail: string): Promise<UserEntity> {
     const repo = this.dataSource.getRepository(UserEntity);
-    const user = /^[0-9a-f-]{36}$/i.test(idOrEmail) ? await repo.findOneBy({ id: idOrEmail }) : await this.findByEmail(idOrEmail);
+    const user = USER_ID.test(idOrEmail) ? await repo.findOneBy({ id: idOrEmail }) : await this.findByEmail(idOrEmail);
     if (!user) throw new OAuthError('not_found', 'No such user.');
     return user;
   }
@@ -153,7 +164,10 @@ export class UserService {
     return ok && user && !user.disabled ? user : null;
   }
 
-  private findByEmail(email: string): Promise<UserEntity | null> {
+  private async findByEmail(email: string): Promise<UserEntity | null> {
+    // Every stored email passed this check; another string (one with U+0000, which
+    // PostgreSQL text cannot hold, say) names no user and must not reach the query.
+    if (!userInputSchema.shape.email.safeParse(email).success) return null;
     return this.dataSource.getRepository(UserEntity).findOneBy({ email: Raw((column) => `lower(${column}) = lower(:email)`, { email }) });
   }
 }

@@ -40,6 +40,11 @@ export interface Load {
   readonly postgresCpuCores: number | undefined; // every postgres process on the machine
   readonly machineBusyCores: number | undefined;
   readonly okPerServerCpuSecond: number | undefined;
+  /**
+   * Main-thread CPU per answered request, in microseconds: the server's own cost per request,
+   * which depends far less on the machine's load than requests per second do.
+   */
+  readonly mainThreadMicrosPerRequest: number | undefined;
 }
 
 /**
@@ -116,6 +121,7 @@ export function summarise(slices: readonly LoadSlice[]): Load {
     postgresCpuCores: postgresCpu !== undefined ? round(postgresCpu / wall, 2) : undefined,
     machineBusyCores: machineBusy !== undefined ? round(machineBusy / wall, 2) : undefined,
     okPerServerCpuSecond: serverCpu ? round(ok / serverCpu) : undefined,
+    mainThreadMicrosPerRequest: mainThreadCpu !== undefined && ok + sum((x) => x.non2xx) > 0 ? round((mainThreadCpu * 1e6) / (ok + sum((x) => x.non2xx)), 1) : undefined,
   };
 }
 
@@ -130,6 +136,7 @@ export function loadMembers(load: Load, prefix = ''): Record<string, unknown> {
     latency_p99_ms: load.p99,
     server_cpu_cores: load.serverCpuCores,
     server_main_thread_cores: load.serverMainThreadCores,
+    server_main_thread_us_per_request: load.mainThreadMicrosPerRequest,
     requests_per_server_cpu_second: load.okPerServerCpuSecond,
     loadgen_cpu_cores: load.loadCpuCores,
     postgres_cpu_cores: load.postgresCpuCores,
@@ -143,5 +150,5 @@ export function loadMembers(load: Load, prefix = ''): Record<string, unknown> {
 }
 
 export function describeLoad(load: Load): string {
-  return `${load.requestsPerSecond} req/s (server ${load.serverCpuCores ?? '?'} cores, main thread ${load.serverMainThreadCores ?? '?'}, load generator ${load.loadCpuCores} cores, machine busy ${load.machineBusyCores ?? '?'} cores)`;
+  return `${load.requestsPerSecond} req/s (server ${load.serverCpuCores ?? '?'} cores, main thread ${load.serverMainThreadCores ?? '?'} = ${load.mainThreadMicrosPerRequest ?? '?'} µs/request, load generator ${load.loadCpuCores} cores, machine busy ${load.machineBusyCores ?? '?'} cores)`;
 }

@@ -19,18 +19,13 @@
 // X-Forwarded-For address (one trusted proxy hop), so the sign-in throttle per address does
 // not hide the handlers.
 import { randomUUID } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
-import type { FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { describeEachDatabase } from '@authkit/testing';
+import { describeEachDatabase, encodeFields, fieldQueryCases, fuzzReport, HOSTILE_ENCODED_VALUES, probeOf, routesOf, type Case, type Probe, type Route } from '@authkit/testing';
 import { UserService } from '../src/app/users/user.service';
 import { startAuthServer, type RunningAuthServer } from './auth-server.fixture';
 import { Browser, hiddenFields, pkcePair } from './sign-in.browser';
 import { registerClient } from './user-grants.fixture';
 
-const STACK_FRAME = /\bat .+\.(?:js|ts|mjs|cjs):\d+/;
-const CONCURRENCY = 8; // requests in flight: the machine has 2 shared cores
-const REQUEST_TIMEOUT_MS = 15_000; // an answer slower than this counts as none
 const BODY_LIMIT_BYTES = 64 * 1024; // auth-server's bodyLimit (src/server.ts)
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
@@ -61,11 +56,7 @@ const FIELDS = [
 
 /** Hostile values for forms, query strings and path segments, percent-encoded as sent. */
 const ENCODED_VALUES: readonly (readonly [string, string])[] = [
-  ['a NUL byte (%00)', 'a%00b'],
-  ['a lone surrogate (%ED%A0%80)', '%ED%A0%80'],
-  ['undecodable percent-encoding (%zz)', '%zz'],
-  ['unicode (emoji, right-to-left override)', '%F0%9F%92%A9%E2%80%AE'],
-  ['2,000 characters', 'x'.repeat(2_000)],
+  ...HOSTILE_ENCODED_VALUES,
   ['a number past every range', '99999999999999999999'],
   ["a time outside PostgreSQL's range", '-200000-01-01T00%3A00%3A00Z'],
   ['an opaque cursor past the 64-bit range', Buffer.from('seq:9999999999999999999').toString('base64url')],
@@ -87,23 +78,6 @@ const JSON_VALUES: readonly (readonly [string, unknown])[] = [
   ['an array holding a URL with a NUL byte', ['https://fuzz.test/a\u0000b']],
 ];
 
-/** A route as Fastify registered it: `/admin/clients/:id`. */
-interface Route {
-  readonly method: string;
-  readonly path: string;
-}
-
-/** One hostile request shape. */
-interface Case {
-  readonly name: string;
-  /** Query string, already encoded, without `?`. */
-  readonly query?: string;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: string | Buffer;
-  /** Larger than a limit: the server may close the connection instead of answering. */
-  readonly oversized?: boolean;
-}
-
 /** A request the server accepts, fuzzed by replacing one parameter at a time. */
 interface GoodRequest {
   readonly method: string;
@@ -111,40 +85,6 @@ interface GoodRequest {
   readonly encoding: 'query' | 'form' | 'json';
   readonly params: Readonly<Record<string, unknown>>;
   readonly headers?: Readonly<Record<string, string>>;
-}
-
-interface Probe {
-  readonly identity: string;
-  readonly method: string;
-  readonly path: string;
-  readonly case: Case;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
-interface Outcome {
-  readonly status: number;
-  readonly contentType: string;
-  readonly body: string;
-}
-
-/**
- * Every method and path of the running server, from `printRoutes({ commonPrefix: false })`:
- * each line is a node of the merged route tree, four columns of tree drawing per level,
- * then the path segment and, when routes end there, their methods.
- */
-function routesOf(fastify: FastifyInstance): Route[] {
-  const routes: Route[] = [];
-  const prefixes: string[] = [];
-  for (const line of fastify.printRoutes({ commonPrefix: false }).split('\n')) {
-    const node = /^((?:[│ ] {3})*)[├└]── (\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (!node) continue;
-    const depth = node[1]!.length / 4;
-    prefixes.length = depth;
-    const path = (prefixes[depth - 1] ?? '') + node[2]!;
-    prefixes[depth] = path;
-    for (const method of node[3]?.split(', ') ?? []) routes.push({ method, path });
-  }
-  return routes;
 }
 
 /** The positions of a template's path parameters (`:id`, or `:id|:user` where two routes share one). */
@@ -161,7 +101,7 @@ function fillPath(template: string, known: (collection: string, last: boolean) =
     .join('/');
 }
 
-const encodeAll = (encodedValue: string) => FIELDS.map((name) => `${name}=${encodedValue}`).join('&');
+const encodeAll = (encodedValue: string) => encodeFields(FIELDS, encodedValue);
 const jsonAll = (value: unknown) => JSON.stringify(Object.fromEntries(FIELDS.map((name) => [name, value])));
 const DEEP = 5_000; // levels: far beyond any legitimate document
 const deepArray = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
@@ -215,13 +155,11 @@ function bodyCases(): Case[] {
   ];
 }
 
-/** The same hostile forms in the query string. */
+/** The same hostile forms in the query string: the shared ones, then those naming parameters read here. */
 function queryCases(): Case[] {
   return [
-    { name: 'query: undecodable (%zz)', query: '%zz&a=%zz%' },
-    { name: 'query: repeated parameters', query: `${encodeAll('a')}&${encodeAll('b')}` },
+    ...fieldQueryCases(FIELDS, ENCODED_VALUES),
     { name: 'query: __proto__, constructor and toString names', query: '__proto__=x&__proto__[admin]=1&constructor[prototype][admin]=1&toString=x&hasOwnProperty=x' },
-    ...ENCODED_VALUES.map(([name, value]): Case => ({ name: `query: every field ${name}`, query: encodeAll(value) })),
     { name: 'query: an 8 KB value', query: `client_id=${'x'.repeat(8 * 1024)}` },
     { name: 'query: a 100 KB value', query: `client_id=${'x'.repeat(100 * 1024)}`, oversized: true },
   ];
@@ -285,58 +223,6 @@ function mutationsOf(good: GoodRequest): Mutation[] {
   return mutations;
 }
 
-/** Sends one probe, raw, on a connection of its own: the server closes a connection after some refusals. */
-function send(origin: URL, probe: Probe): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const fail = (reason: string) => resolve({ status: 0, contentType: '', body: reason });
-    let request;
-    try {
-      request = httpRequest(
-        { host: origin.hostname, port: origin.port, method: probe.method, path: probe.path, headers: probe.headers, agent: false, timeout: REQUEST_TIMEOUT_MS },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () =>
-            resolve({ status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }),
-          );
-          response.on('error', (error) => fail(`the answer broke off: ${error.message}`));
-        },
-      );
-    } catch (error) {
-      fail(`the test client refused the request: ${(error as Error).message}`);
-      return;
-    }
-    request.on('timeout', () => request.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
-    request.on('error', (error) => fail(`no answer: ${error.message}`));
-    request.end(probe.case.body);
-  });
-}
-
-/** Runs `work` over `items`, `limit` at a time. */
-async function eachBounded<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-/** What is wrong with an answer, if anything. */
-function defectOf(probe: Probe, outcome: Outcome): string | undefined {
-  if (outcome.status === 0) return probe.case.oversized && /ECONNRESET|EPIPE|socket hang up/.test(outcome.body) ? undefined : 'no answer';
-  if (outcome.status >= 500) return 'a 5xx';
-  if (STACK_FRAME.test(outcome.body)) return 'a stack frame in the body';
-  if (outcome.status >= 400 && /\bjson\b/i.test(outcome.contentType) && probe.method !== 'HEAD') {
-    try {
-      const parsed = JSON.parse(outcome.body) as { error?: unknown } | null;
-      if (typeof parsed?.error !== 'string') return 'a JSON error body without a string `error`';
-    } catch {
-      return 'a JSON content type on a body that is not JSON';
-    }
-  }
-  return undefined;
-}
-
 describeEachDatabase('malformed input never gets a 5xx or a stack trace (CWE-20, CWE-209)', (database) => {
   let server: RunningAuthServer;
   let routes: Route[];
@@ -372,9 +258,7 @@ describeEachDatabase('malformed input never gets a 5xx or a stack trace (CWE-20,
     const n = ++addressCounter;
     const headers: Record<string, string> = { 'x-forwarded-for': `2001:db8:${(n >> 16).toString(16)}:${(n & 0xffff).toString(16)}::1` };
     if (authorization) headers['authorization'] = authorization;
-    if (testCase.body !== undefined) headers['content-length'] = String(Buffer.byteLength(testCase.body));
-    Object.assign(headers, testCase.headers);
-    return { identity, method, path: testCase.query === undefined ? path : `${path}?${testCase.query}`, case: testCase, headers };
+    return probeOf(identity, method, path, testCase, headers);
   }
 
   /** The route-table pass for one identity: every route with every case, and hostile path parameters. */
@@ -415,15 +299,9 @@ describeEachDatabase('malformed input never gets a 5xx or a stack trace (CWE-20,
   }
 
   async function fuzz(label: string, probes: readonly Probe[]): Promise<void> {
-    const origin = new URL(server.url);
-    const defects: string[] = [];
-    await eachBounded(probes, CONCURRENCY, async (p) => {
-      const outcome = await send(origin, p);
-      const defect = defectOf(p, outcome);
-      if (defect) defects.push(`${p.identity} ${p.method} ${p.path.slice(0, 120)} [${p.case.name}] -> ${outcome.status || 'no answer'} (${defect}): ${outcome.body.slice(0, 200).replace(/\s+/g, ' ')}`);
-    });
+    const report = await fuzzReport(server.url, probes);
     counts[label] = probes.length;
-    expect(defects.length === 0 ? 'no defect' : `${defects.length} defects in ${probes.length} requests:\n${defects.join('\n')}`).toBe('no defect');
+    expect(report).toBe('no defect');
   }
 
   beforeAll(async () => {

@@ -12,14 +12,10 @@
 // the sign-in callback (RFC 6749 s4.1.2: `code`, `state`, `iss` of RFC 9207) is replayed
 // with one parameter hostile at a time, each on a sign-in of its own so the value reaches
 // openid-client, and the sign-out form likewise with its CSRF token.
-import { request as httpRequest } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import { eachBounded, encodeFields, fieldQueryCases, fuzzReport, HOSTILE_ENCODED_VALUES, PROBE_CONCURRENCY, probeOf, routesOf, type Case, type Probe, type Route } from '@authkit/testing';
 import { TestBrowser } from './support/browser';
 import { startDemoHarness, type DemoHarness } from './support/demo-harness';
 
-const STACK_FRAME = /\bat .+\.(?:js|ts|mjs|cjs):\d+/;
-const CONCURRENCY = 8; // requests in flight: the machine has 2 shared cores
-const REQUEST_TIMEOUT_MS = 15_000; // an answer slower than this counts as none
 const BODY_LIMIT_BYTES = 16 * 1024; // the demo's bodyLimit (src/server.ts)
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
@@ -28,63 +24,11 @@ const FIELDS = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri
 
 /** Hostile values for forms and query strings, percent-encoded as sent. */
 const ENCODED_VALUES: readonly (readonly [string, string])[] = [
-  ['a NUL byte (%00)', 'a%00b'],
-  ['a lone surrogate (%ED%A0%80)', '%ED%A0%80'],
-  ['undecodable percent-encoding (%zz)', '%zz'],
-  ['unicode (emoji, right-to-left override)', '%F0%9F%92%A9%E2%80%AE'],
-  ['2,000 characters', 'x'.repeat(2_000)],
+  ...HOSTILE_ENCODED_VALUES,
   ['an absolute URL elsewhere', encodeURIComponent('https://evil.example/')],
 ];
 
-interface Route {
-  readonly method: string;
-  readonly path: string;
-}
-
-interface Case {
-  readonly name: string;
-  readonly query?: string;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: string | Buffer;
-  /** Larger than a limit: the server may close the connection instead of answering. */
-  readonly oversized?: boolean;
-}
-
-interface Probe {
-  readonly identity: string;
-  readonly method: string;
-  readonly path: string;
-  readonly case: Case;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
-interface Outcome {
-  readonly status: number;
-  readonly contentType: string;
-  readonly body: string;
-}
-
-/**
- * Every method and path of the running server, from `printRoutes({ commonPrefix: false })`:
- * each line is a node of the merged route tree, four columns of tree drawing per level,
- * then the path segment and, when routes end there, their methods.
- */
-function routesOf(fastify: FastifyInstance): Route[] {
-  const routes: Route[] = [];
-  const prefixes: string[] = [];
-  for (const line of fastify.printRoutes({ commonPrefix: false }).split('\n')) {
-    const node = /^((?:[│ ] {3})*)[├└]── (\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (!node) continue;
-    const depth = node[1]!.length / 4;
-    prefixes.length = depth;
-    const path = (prefixes[depth - 1] ?? '') + node[2]!;
-    prefixes[depth] = path;
-    for (const method of node[3]?.split(', ') ?? []) routes.push({ method, path });
-  }
-  return routes;
-}
-
-const encodeAll = (encodedValue: string) => FIELDS.map((name) => `${name}=${encodedValue}`).join('&');
+const encodeAll = (encodedValue: string) => encodeFields(FIELDS, encodedValue);
 const DEEP = 5_000; // levels: far beyond any legitimate document
 
 /** Bodies of each content type: malformed, nested, polluting, oversized. */
@@ -113,13 +57,11 @@ function bodyCases(): Case[] {
   ];
 }
 
-/** The same hostile forms in the query string. */
+/** The same hostile forms in the query string: the shared ones, then those naming parameters read here. */
 function queryCases(): Case[] {
   return [
-    { name: 'query: undecodable (%zz)', query: '%zz&a=%zz%' },
-    { name: 'query: repeated parameters', query: `${encodeAll('a')}&${encodeAll('b')}` },
+    ...fieldQueryCases(FIELDS, ENCODED_VALUES),
     { name: 'query: __proto__, constructor and toString names', query: '__proto__=x&__proto__[state]=1&constructor[prototype][state]=1&toString=x' },
-    ...ENCODED_VALUES.map(([name, value]): Case => ({ name: `query: every field ${name}`, query: encodeAll(value) })),
     { name: 'query: a 100 KB value', query: `code=${'x'.repeat(100 * 1024)}`, oversized: true },
   ];
 }
@@ -157,50 +99,6 @@ function mutatedQuery(params: URLSearchParams, target: string, value: string | '
 /** Each hostile replacement of one parameter: the encoded values, then missing and repeated. */
 const REPLACEMENTS: readonly (readonly [string, string])[] = [...ENCODED_VALUES, ['missing', 'missing'], ['repeated', 'repeated']];
 
-/** Sends one probe, raw, on a connection of its own: the server closes a connection after some refusals. */
-function send(origin: URL, probe: Probe): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const fail = (reason: string) => resolve({ status: 0, contentType: '', body: reason });
-    const request = httpRequest(
-      { host: origin.hostname, port: origin.port, method: probe.method, path: probe.path, headers: probe.headers, agent: false, timeout: REQUEST_TIMEOUT_MS },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }));
-        response.on('error', (error) => fail(`the answer broke off: ${error.message}`));
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
-    request.on('error', (error) => fail(`no answer: ${error.message}`));
-    request.end(probe.case.body);
-  });
-}
-
-/** Runs `work` over `items`, `limit` at a time. */
-async function eachBounded<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-/** What is wrong with an answer, if anything. */
-function defectOf(probe: Probe, outcome: Outcome): string | undefined {
-  if (outcome.status === 0) return probe.case.oversized && /ECONNRESET|EPIPE|socket hang up/.test(outcome.body) ? undefined : 'no answer';
-  if (outcome.status >= 500) return 'a 5xx';
-  if (STACK_FRAME.test(outcome.body)) return 'a stack frame in the body';
-  if (outcome.status >= 400 && /\bjson\b/i.test(outcome.contentType) && probe.method !== 'HEAD') {
-    try {
-      const parsed = JSON.parse(outcome.body) as { error?: unknown } | null;
-      if (typeof parsed?.error !== 'string') return 'a JSON error body without a string `error`';
-    } catch {
-      return 'a JSON content type on a body that is not JSON';
-    }
-  }
-  return undefined;
-}
-
 describe('demo: malformed input never gets a 5xx or a stack trace (CWE-20, CWE-209)', () => {
   let h: DemoHarness;
   let routes: Route[];
@@ -209,11 +107,7 @@ describe('demo: malformed input never gets a 5xx or a stack trace (CWE-20, CWE-2
   const counts: Record<string, number> = {};
 
   function probe(identity: string, method: string, path: string, testCase: Case, cookie?: string): Probe {
-    const headers: Record<string, string> = {};
-    if (cookie) headers['cookie'] = cookie;
-    if (testCase.body !== undefined) headers['content-length'] = String(Buffer.byteLength(testCase.body));
-    Object.assign(headers, testCase.headers);
-    return { identity, method, path: testCase.query === undefined ? path : `${path}?${testCase.query}`, case: testCase, headers };
+    return probeOf(identity, method, path, testCase, cookie ? { cookie } : {});
   }
 
   function routeProbes(identity: string, cookie: string | undefined): Probe[] {
@@ -235,15 +129,9 @@ describe('demo: malformed input never gets a 5xx or a stack trace (CWE-20, CWE-2
   }
 
   async function fuzz(label: string, probes: readonly Probe[]): Promise<void> {
-    const origin = new URL(h.demoUrl);
-    const defects: string[] = [];
-    await eachBounded(probes, CONCURRENCY, async (p) => {
-      const outcome = await send(origin, p);
-      const defect = defectOf(p, outcome);
-      if (defect) defects.push(`${p.identity} ${p.method} ${p.path.slice(0, 120)} [${p.case.name}] -> ${outcome.status || 'no answer'} (${defect}): ${outcome.body.slice(0, 200).replace(/\s+/g, ' ')}`);
-    });
+    const report = await fuzzReport(h.demoUrl, probes);
     counts[label] = probes.length;
-    expect(defects.length === 0 ? 'no defect' : `${defects.length} defects in ${probes.length} requests:\n${defects.join('\n')}`).toBe('no defect');
+    expect(report).toBe('no defect');
   }
 
   /** A pending sign-in followed up to (not into) the demo's callback: the browser and the callback URL. */
@@ -297,7 +185,7 @@ describe('demo: malformed input never gets a 5xx or a stack trace (CWE-20, CWE-2
       expect(targets).toEqual(expect.arrayContaining(['code', 'state', 'iss']));
       const jobs = targets.flatMap((target) => REPLACEMENTS.map(([name, value]) => ({ target, name, value })));
       const probes: Probe[] = [];
-      await eachBounded(jobs, CONCURRENCY, async ({ target, name, value }) => {
+      await eachBounded(jobs, PROBE_CONCURRENCY, async ({ target, name, value }) => {
         const pending = await untilCallback();
         const cookie = `demo_login=${pending.browser.cookie(h.demoUrl, 'demo_login')!}`;
         probes.push(probe('sign-in callback', 'GET', `/auth/callback?${mutatedQuery(pending.callback.searchParams, target, value)}`, { name: `${target}: ${name}` }, cookie));

@@ -6,6 +6,8 @@ import { SHARED_REDIS } from '../shared-redis';
 import { OAuthError } from './oauth-error';
 
 const PURGE_EVERY_MS = 3_600_000; // expired revocations and assertion ids are dropped hourly
+const REPUBLISH_EVERY_MS = 5_000; // a revocation Redis missed is offered again this often, by every instance
+const REPUBLISH_BATCH = 500; // revocations per attempt
 
 /** Key under which a revoked access token's `jti` is published for resource servers. */
 export const REVOKED_KEY_PREFIX = 'authkit:revoked:';
@@ -14,12 +16,16 @@ export const REVOKED_KEY_PREFIX = 'authkit:revoked:';
  * Revoked access tokens. The authoritative record is the `revoked_tokens` table (kept
  * until each token's `exp`); with `REDIS_URL` set, every revocation is also published to
  * Redis as `authkit:revoked:<jti>` expiring at the token's `exp`, where resource servers
- * using `@authkit/auth`'s shared-store strategy look it up.
+ * using `@authkit/auth`'s shared-store strategy look it up. A revocation is recorded as
+ * unpublished first and marked once Redis has it; one that Redis missed (the caller got a
+ * 503, or never retried: an admin action, a reuse detection) is published again every
+ * {@link REPUBLISH_EVERY_MS} until Redis takes it, so no outage leaves it unknown there.
  */
 @Injectable()
 export class RevocationList implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RevocationList.name);
   private timer: NodeJS.Timeout | undefined;
+  private republisher: NodeJS.Timeout | undefined;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -33,17 +39,39 @@ export class RevocationList implements OnApplicationBootstrap, OnApplicationShut
    */
   async revoke(jti: string, clientId: string, exp: number): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO revoked_tokens (jti, client_id, expires_at) VALUES ($1, $2, to_timestamp($3)) ON CONFLICT (jti) DO NOTHING`,
-      [jti, clientId, exp],
+      `INSERT INTO revoked_tokens (jti, client_id, expires_at, published) VALUES ($1, $2, to_timestamp($3), $4) ON CONFLICT (jti) DO NOTHING`,
+      [jti, clientId, exp, this.redis === undefined],
     );
     if (this.redis) {
       try {
         await this.redis.set(`${REVOKED_KEY_PREFIX}${jti}`, '1', 'EXAT', exp);
       } catch (error) {
-        this.logger.warn(`revocation not published to Redis (${(error as Error).name})`);
+        this.logger.warn(`revocation not published to Redis (${(error as Error).name}); it will be offered again`);
         throw new OAuthError('temporarily_unavailable', 'The revocation could not be shared; retry.');
       }
+      await this.dataSource.query('UPDATE revoked_tokens SET published = true WHERE jti = $1 AND NOT published', [jti]);
     }
+  }
+
+  /**
+   * Publishes to Redis the unexpired revocations it does not have yet (see the class
+   * comment). Returns how many were published; throws when Redis or the database fails.
+   */
+  async republishPending(): Promise<number> {
+    if (!this.redis) return 0;
+    const pending = (await this.dataSource.query(
+      `SELECT jti, floor(extract(epoch FROM expires_at))::bigint AS exp FROM revoked_tokens
+       WHERE NOT published AND expires_at > now() + interval '1 second' LIMIT $1`,
+      [REPUBLISH_BATCH],
+    )) as { jti: string; exp: string }[];
+    if (pending.length === 0) return 0;
+    const batch = this.redis.pipeline();
+    for (const { jti, exp } of pending) batch.set(`${REVOKED_KEY_PREFIX}${jti}`, '1', 'EXAT', Number(exp));
+    const results = (await batch.exec()) ?? [];
+    const failed = results.find(([error]) => error);
+    if (failed || results.length !== pending.length) throw failed?.[0] ?? new Error('Redis answered part of the batch');
+    await this.dataSource.query('UPDATE revoked_tokens SET published = true WHERE jti = ANY($1::text[])', [pending.map((r) => r.jti)]);
+    return pending.length;
   }
 
   async isRevoked(jti: string): Promise<boolean> {
@@ -60,9 +88,23 @@ export class RevocationList implements OnApplicationBootstrap, OnApplicationShut
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.purgeExpired().catch(() => undefined), PURGE_EVERY_MS);
     this.timer.unref();
+    if (this.redis) {
+      this.republisher = setInterval(() => void this.republishQuietly(), REPUBLISH_EVERY_MS);
+      this.republisher.unref();
+    }
   }
 
   onApplicationShutdown(): void {
     clearInterval(this.timer);
+    clearInterval(this.republisher);
+  }
+
+  private async republishQuietly(): Promise<void> {
+    try {
+      const published = await this.republishPending();
+      if (published > 0) this.logger.log(`published ${published} revocations Redis had missed`);
+    } catch (error) {
+      this.logger.warn(`revocations still not published to Redis (${(error as Error).name}); retrying in ${REPUBLISH_EVERY_MS} ms`);
+    }
   }
 }

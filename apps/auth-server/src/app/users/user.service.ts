@@ -114,17 +114,20 @@ export class UserService {
    * a disabled account nor a replaced password keeps working through a client.
    */
   private async endEverything(userId: string, actor: AuditParty, reason: 'user.disabled' | 'password.changed'): Promise<void> {
-    await this.sessions.revokeAllForUser(userId, { actor, reason });
-    const { families, accessTokens } = await this.refreshTokens.revokeForUser(userId);
-    if (families.length > 0) {
+    // Both are tried even when one fails (a store away): whatever can end, ends now; the
+    // caller gets the failure and may retry, and a revocation Redis missed is published later.
+    const [sessions, grants] = await Promise.allSettled([this.sessions.revokeAllForUser(userId, { actor, reason }), this.refreshTokens.revokeForUser(userId)]);
+    if (grants.status === 'fulfilled' && grants.value.families.length > 0) {
       this.audit.record({
         type: 'token.revoked',
         outcome: 'success',
         actor,
         subject: { type: 'user', id: userId },
-        details: { kind: 'refresh_token', families: families.length, access_tokens: accessTokens, reason },
+        details: { kind: 'refresh_token', families: grants.value.families.length, access_tokens: grants.value.accessTokens, reason },
       });
     }
+    if (sessions.status === 'rejected') throw sessions.reason;
+    if (grants.status === 'rejected') throw grants.reason;
   }
 
   /** Bootstrap: create, or bring roles, disabled flag and password in line; unchanged when equal. */

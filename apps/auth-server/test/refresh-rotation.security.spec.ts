@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { AuditQueryService, AuditService } from '@authkit/audit';
 import { describeEachDatabase, openTestDataSource } from '@authkit/testing';
 import { AUTH_SERVER_SCHEMA } from '../src/app/database-schema';
+import { hashOpaqueToken } from '../src/app/crypto/opaque-token';
 import { RevocationList } from '../src/app/oauth/revocation-list';
 import { RefreshTokenService } from '../src/app/refresh/refresh-token.service';
 import { startAuthServer, type RunningAuthServer } from './auth-server.fixture';
@@ -69,6 +70,38 @@ describeEachDatabase('refresh token rotation', (database) => {
       await expect(refresh.rotate(won[0]!.value.token, 'app', 3_600, access())).resolves.toBeDefined();
     } finally {
       await other?.destroy();
+    }
+  });
+
+  it('a family revocation racing a rotation also revokes the token that rotation creates, and its access token', async () => {
+    // RFC 9700 s4.14.2 / RFC 7009 s2.1: a rotation in flight must not outlive a revocation
+    // of its family. The rotation is played by hand on a second connection: claim, then the
+    // revocation starts (and waits on the claimed row), then the new token is inserted and
+    // committed. Needs two connections: real PostgreSQL only.
+    if (database().embedded) return;
+    const { token, familyId } = await refresh.issue(grant, lifetimes, access());
+    const other = await openTestDataSource(database(), AUTH_SERVER_SCHEMA, { migrationsRun: false });
+    const runner = other.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      await runner.query('UPDATE refresh_tokens SET rotated_at = now() WHERE token_hash = $1', [hashOpaqueToken(token)]);
+      const revoking = refresh.revokeFamilyById(familyId);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the revocation is now waiting on the claimed row
+      const late = access();
+      await runner.query(
+        `INSERT INTO refresh_tokens (id, token_hash, family_id, parent_id, client_id, user_id, scope, auth_time, amr, expires_at, family_expires_at, access_jti, access_expires_at)
+         SELECT $1, $2, family_id, id, client_id, user_id, scope, auth_time, amr, now() + interval '1 hour', family_expires_at, $3, to_timestamp($4)
+         FROM refresh_tokens WHERE token_hash = $5`,
+        [randomUUID(), hashOpaqueToken(randomUUID()), late.jti, late.expiresAt, hashOpaqueToken(token)],
+      );
+      await runner.commitTransaction();
+      await revoking;
+      const live = (await other.query('SELECT count(*)::int AS n FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NULL', [familyId])) as { n: number }[];
+      expect(live[0]!.n).toBe(0);
+      expect(await server.app.get(RevocationList).isRevoked(late.jti)).toBe(true);
+    } finally {
+      await runner.release();
+      await other.destroy();
     }
   });
 

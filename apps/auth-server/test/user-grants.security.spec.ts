@@ -257,6 +257,16 @@ describeEachDatabase('user grants under attack', (database) => {
       expect(userinfoAnswer.status).toBe(401);
     });
 
+    it('revokes an access token issued without a refresh token (recorded only on its code)', async () => {
+      const victim = await createUser(server, `disabled-no-refresh-${Date.now()}@attack.test`);
+      const answer = await exchange(await code('web', 'openid email', victim));
+      expect(answer.status).toBe(200);
+      expect(answer.body['refresh_token']).toBeUndefined();
+      expect(await introspect('web', answer.body['access_token'] as string)).toMatchObject({ active: true });
+      await server.app.get(UserService).setDisabled(victim, true, { type: 'system', id: 'test' });
+      expect(await introspect('web', answer.body['access_token'] as string)).toEqual({ active: false });
+    });
+
     it('ends the grants and their access tokens when the password is replaced (OWASP ASVS 5.0 V7.4.3)', async () => {
       const victim = await createUser(server, `password-${Date.now()}@attack.test`);
       const answer = await exchange(await code('web', SCOPE, victim));

@@ -237,6 +237,23 @@ describe('demo session timeouts from SESSION_IDLE_TTL and SESSION_ABSOLUTE_TTL',
   });
 });
 
+describe('demo session with an idle timeout under a minute', () => {
+  it('keeps an active session alive (its last use is recorded at least every half idle timeout)', async () => {
+    const h = await startDemoHarness({ env: { SESSION_IDLE_TTL: '40' } });
+    try {
+      const browser = await h.signIn();
+      for (let seconds = 30; seconds <= 180; seconds += 30) {
+        h.clock.offsetMs = seconds * 1000;
+        expect((await browser.request(`${h.demoUrl}/api/me`)).status).toBe(200);
+      }
+      h.clock.offsetMs = 180_000 + 41_000;
+      expect((await browser.request(`${h.demoUrl}/api/me`)).status).toBe(401);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 // CWE-636 / availability: an unreachable issuer must neither crash the demo nor end
 // sign-out badly.
 describe('demo sign-in with auth-server unreachable', () => {

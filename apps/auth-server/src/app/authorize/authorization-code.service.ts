@@ -122,11 +122,13 @@ export class AuthorizationCodeService {
   }
 
   private async revokeIssued(row: Row): Promise<void> {
-    if (row.issued_access_jti && row.issued_access_exp) {
-      await this.revocations.revoke(row.issued_access_jti, row.client_id, Number(row.issued_access_exp));
-    }
+    // Neither step fails on a Redis error (the revocation list shares what Redis misses
+    // later), so a blip cannot leave the family live or the replay unaudited.
     if (row.issued_refresh_family) {
       await this.refreshTokens.revokeFamilyById(row.issued_refresh_family);
+    }
+    if (row.issued_access_jti && row.issued_access_exp) {
+      await this.revocations.record(row.issued_access_jti, row.client_id, Number(row.issued_access_exp));
     }
     this.audit.record({ type: 'code.replayed', outcome: 'failure', actor: { type: 'client', id: row.client_id }, subject: { type: 'user', id: row.user_id }, details: { revoked_access_token: row.issued_access_jti !== null, revoked_refresh_family: row.issued_refresh_family !== null } });
   }

@@ -101,8 +101,7 @@ export class ConsentService {
       return this.refreshTokens.revokeForUserAndClient(manager, userId, clientId);
     });
     if (revoked === undefined) return false;
-    // After the commit: the revocation list is written through its own connection.
-    const { families, accessTokens } = await this.refreshTokens.publish(revoked);
+    const { families, accessTokens } = revoked;
     this.audit.record({
       type: 'consent.revoked',
       outcome: 'success',
@@ -110,6 +109,8 @@ export class ConsentService {
       subject: { type: 'user', id: userId },
       details: { client_id: clientId, revoked_families: families.length, revoked_access_tokens: accessTokens },
     });
+    // After the commit, best effort: Redis gets what it misses now later.
+    if (accessTokens > 0) await this.refreshTokens.shareRevocations();
     return true;
   }
 }

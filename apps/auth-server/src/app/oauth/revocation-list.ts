@@ -32,6 +32,22 @@ export class RevocationList implements OnApplicationBootstrap, OnApplicationShut
     @Inject(SHARED_REDIS) private readonly redis: Redis | undefined,
   ) {}
 
+  /** True when revocations are shared with resource servers through Redis (`REDIS_URL`). */
+  get sharesWithRedis(): boolean {
+    return this.redis !== undefined;
+  }
+
+  /**
+   * Records the revocation until `exp` and shares it with Redis, best effort: when Redis
+   * misses it, it is published again later (see the class comment). For revocations nobody
+   * would retry (a replayed code); the revocation endpoint uses {@link revoke}.
+   */
+  async record(jti: string, clientId: string, exp: number): Promise<void> {
+    await this.revoke(jti, clientId, exp).catch((error: unknown) => {
+      if (!(error instanceof OAuthError && error.code === 'temporarily_unavailable')) throw error;
+    });
+  }
+
   /**
    * Records the revocation until `exp` (seconds since the epoch).
    * @throws OAuthError `temporarily_unavailable` when the shared store cannot be told: the

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '@authkit/audit';
@@ -39,16 +39,10 @@ export interface CompanionAccessToken {
   readonly expiresAt: number;
 }
 
-/** What revoking grants ended: the families, and the live access tokens put on the revocation list. */
+/** What revoking grants ended: the families, and how many live access tokens went on the revocation list. */
 export interface RevokedGrants {
   readonly families: readonly string[];
   readonly accessTokens: number;
-}
-
-/** Access tokens of revoked grants, not yet on the revocation list. */
-export interface RevokedAccessTokens {
-  readonly families: readonly string[];
-  readonly accessTokens: readonly { readonly jti: string; readonly clientId: string; readonly expiresAt: number }[];
 }
 
 /** A new family's first token. */
@@ -102,6 +96,8 @@ export class RefreshTokenService {
     private readonly revocations: RevocationList,
   ) {}
 
+  private readonly logger = new Logger('RefreshTokens');
+
   /**
    * Starts a family. Returns the opaque token, shown to the client once, and the family id
    * (what an authorization code replay revokes, RFC 6749 s4.1.2). A caller may choose the
@@ -110,7 +106,7 @@ export class RefreshTokenService {
    */
   async issue(grant: RefreshGrant, lifetimes: RefreshLifetimes, access: CompanionAccessToken, familyId: string = randomUUID()): Promise<IssuedRefreshToken> {
     const familyExpiresAt = new Date(Date.now() + lifetimes.absolute * 1000);
-    const token = await this.insert(grant, familyId, null, lifetimes.idle, familyExpiresAt, access);
+    const token = await this.insert(this.dataSource.manager, grant, familyId, null, lifetimes.idle, familyExpiresAt, access);
     return { token, familyId };
   }
 
@@ -133,26 +129,30 @@ export class RefreshTokenService {
     scope?: readonly string[],
   ): Promise<RotatedRefreshToken> {
     const hash = hashOpaqueToken(presented);
-    const claimed = (await this.dataSource.query(
-      `UPDATE refresh_tokens SET rotated_at = now()
-       WHERE token_hash = $1 AND client_id = $2 AND rotated_at IS NULL AND revoked_at IS NULL
-         AND expires_at > now() AND family_expires_at > now()
-       RETURNING id, family_id, client_id, user_id, scope, auth_time, amr, family_expires_at, rotated_at, revoked_at, expires_at`,
-      [hash, clientId],
-    )) as unknown;
-    const row = returnedRows<Row>(claimed)[0];
-    if (!row) return this.refuse(hash, clientId);
-    const granted = row.scope.split(' ').filter(Boolean);
-    const narrowed = scope ?? granted;
-    if (narrowed.some((s) => !granted.includes(s))) {
-      // Undo the claim: a bad scope request must not burn the token.
-      await this.dataSource.query('UPDATE refresh_tokens SET rotated_at = NULL WHERE id = $1', [row.id]);
-      throw new OAuthError('invalid_scope', 'The requested scope exceeds the original grant.');
-    }
-    const original: RefreshGrant = { clientId, userId: row.user_id, scope: granted, authTime: Number(row.auth_time), amr: row.amr };
-    const token = await this.insert(original, row.family_id, row.id, idleSeconds, row.family_expires_at, access);
-    this.audit.record({ type: 'token.refresh.rotated', outcome: 'success', actor: { type: 'client', id: clientId }, subject: { type: 'user', id: row.user_id }, details: { family: row.family_id } });
-    return { token, familyId: row.family_id, grant: { ...original, scope: narrowed } };
+    // The claim and the new token commit together: the claimed row stays locked until the
+    // new one exists, so a family revocation racing this rotation waits for it and then
+    // finds the new token too (see revokeWhere); a refused scope rolls the claim back.
+    const rotated = await this.dataSource.transaction(async (manager) => {
+      const claimed = (await manager.query(
+        `UPDATE refresh_tokens SET rotated_at = now()
+         WHERE token_hash = $1 AND client_id = $2 AND rotated_at IS NULL AND revoked_at IS NULL
+           AND expires_at > now() AND family_expires_at > now()
+         RETURNING id, family_id, client_id, user_id, scope, auth_time, amr, family_expires_at, rotated_at, revoked_at, expires_at`,
+        [hash, clientId],
+      )) as unknown;
+      const row = returnedRows<Row>(claimed)[0];
+      if (!row) return undefined;
+      const granted = row.scope.split(' ').filter(Boolean);
+      const narrowed = scope ?? granted;
+      // A bad scope request must not burn the token: the transaction rolls back.
+      if (narrowed.some((s) => !granted.includes(s))) throw new OAuthError('invalid_scope', 'The requested scope exceeds the original grant.');
+      const original: RefreshGrant = { clientId, userId: row.user_id, scope: granted, authTime: Number(row.auth_time), amr: row.amr };
+      const token = await this.insert(manager, original, row.family_id, row.id, idleSeconds, row.family_expires_at, access);
+      return { token, familyId: row.family_id, grant: { ...original, scope: narrowed } };
+    });
+    if (!rotated) return this.refuse(hash, clientId);
+    this.audit.record({ type: 'token.refresh.rotated', outcome: 'success', actor: { type: 'client', id: clientId }, subject: { type: 'user', id: rotated.grant.userId }, details: { family: rotated.familyId } });
+    return rotated;
   }
 
   /**
@@ -168,51 +168,86 @@ export class RefreshTokenService {
 
   /** Revokes a family (reuse detected, a code replayed, a user disabled) and the access tokens issued with it. */
   async revokeFamilyById(familyId: string): Promise<RevokedGrants> {
-    return this.publish(await this.revokeWhere(this.dataSource.manager, 'family_id = $1', [familyId]));
+    return this.revokeNow('family_id = $1', [familyId], false);
   }
 
   /** Revokes every grant of a user (account disabled, password changed) and the access tokens issued with them. */
   async revokeForUser(userId: string): Promise<RevokedGrants> {
-    return this.publish(await this.revokeWhere(this.dataSource.manager, 'user_id = $1', [userId]));
+    return this.revokeNow('user_id = $1', [userId], true);
   }
 
   /** Revokes every grant of a client (the client deleted) and the access tokens issued with them. */
   async revokeForClient(clientId: string): Promise<RevokedGrants> {
-    return this.publish(await this.revokeWhere(this.dataSource.manager, 'client_id = $1', [clientId]));
+    return this.revokeNow('client_id = $1', [clientId], true);
   }
 
   /**
    * Revokes a user's grants to one client inside the caller's transaction (consent
-   * withdrawn). The access tokens are returned for {@link publish}, to be called once the
-   * transaction has committed.
+   * withdrawn), access tokens included; call {@link shareRevocations} once it has committed.
    */
-  revokeForUserAndClient(manager: EntityManager, userId: string, clientId: string): Promise<RevokedAccessTokens> {
-    return this.revokeWhere(manager, 'user_id = $1 AND client_id = $2', [userId, clientId]);
+  revokeForUserAndClient(manager: EntityManager, userId: string, clientId: string): Promise<RevokedGrants> {
+    return this.revokeWhere(manager, 'user_id = $1 AND client_id = $2', [userId, clientId], true);
   }
 
   /**
-   * Puts the access tokens of revoked grants on the revocation list, where introspection
-   * and resource servers find them until their `exp` (RFC 7009 s2.1: revoking a refresh
-   * token SHOULD invalidate the access tokens of the same grant).
+   * Offers the revocations just recorded to Redis, where resource servers look (best effort:
+   * what Redis misses now, the revocation list publishes again until it takes it).
    */
-  async publish(revoked: RevokedAccessTokens): Promise<RevokedGrants> {
-    await Promise.all(revoked.accessTokens.map((t) => this.revocations.revoke(t.jti, t.clientId, t.expiresAt)));
-    return { families: revoked.families, accessTokens: revoked.accessTokens.length };
+  async shareRevocations(): Promise<void> {
+    await this.revocations.republishPending().catch((error: unknown) => {
+      this.logger.warn(`revocations not yet shared with Redis (${(error as Error).name}); they will be offered again`);
+    });
   }
 
-  /** Marks the matching live tokens revoked; returns their families and those families' unexpired access tokens. */
-  private async revokeWhere(manager: EntityManager, condition: string, params: unknown[]): Promise<RevokedAccessTokens> {
+  private async revokeNow(condition: string, params: unknown[], codeGrants: boolean): Promise<RevokedGrants> {
+    const revoked = await this.dataSource.transaction((manager) => this.revokeWhere(manager, condition, params, codeGrants));
+    if (revoked.accessTokens > 0) await this.shareRevocations();
+    return revoked;
+  }
+
+  /**
+   * In one transaction: marks the matching live tokens revoked, then every token of their
+   * families (a rotation that was waiting on one of them has committed its new token by
+   * then, and this later statement sees it), and lists the families' unexpired access
+   * tokens on the revocation list (RFC 7009 s2.1); with `codeGrants`, also the unexpired
+   * access tokens of the matching authorization codes. Nothing is half done: a grant is
+   * never revoked without its access tokens being listed.
+   */
+  private async revokeWhere(manager: EntityManager, condition: string, params: unknown[], codeGrants: boolean): Promise<RevokedGrants> {
+    const published = !this.revocations.sharesWithRedis;
     const revoked = returnedRows<{ family_id: string }>(
       (await manager.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE ${condition} AND revoked_at IS NULL RETURNING family_id`, params)) as unknown,
     );
     const families = [...new Set(revoked.map((r) => r.family_id))];
-    if (families.length === 0) return { families, accessTokens: [] };
-    const live = (await manager.query(
-      `SELECT access_jti, client_id, ceil(extract(epoch FROM access_expires_at))::bigint AS exp
-       FROM refresh_tokens WHERE family_id = ANY($1::uuid[]) AND access_jti IS NOT NULL AND access_expires_at > now()`,
-      [families],
-    )) as { access_jti: string; client_id: string; exp: string }[];
-    return { families, accessTokens: live.map((r) => ({ jti: r.access_jti, clientId: r.client_id, expiresAt: Number(r.exp) })) };
+    let accessTokens = 0;
+    if (families.length > 0) {
+      await manager.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = ANY($1::uuid[]) AND revoked_at IS NULL', [families]);
+      accessTokens += returnedRows<{ jti: string }>(
+        (await manager.query(
+          `INSERT INTO revoked_tokens (jti, client_id, expires_at, published)
+           SELECT access_jti::text, client_id, access_expires_at, $2 FROM refresh_tokens
+           WHERE family_id = ANY($1::uuid[]) AND access_jti IS NOT NULL AND access_expires_at > now()
+           ON CONFLICT (jti) DO NOTHING
+           RETURNING jti`,
+          [families, published],
+        )) as unknown,
+      ).length;
+    }
+    if (codeGrants) {
+      // Access tokens of code exchanges that issued no refresh token are recorded only on
+      // their authorization code (`condition` names columns both tables have).
+      accessTokens += returnedRows<{ jti: string }>(
+        (await manager.query(
+          `INSERT INTO revoked_tokens (jti, client_id, expires_at, published)
+           SELECT issued_access_jti, client_id, to_timestamp(issued_access_exp), $${params.length + 1} FROM authorization_codes
+           WHERE ${condition} AND issued_access_jti IS NOT NULL AND issued_access_exp > extract(epoch FROM now())
+           ON CONFLICT (jti) DO NOTHING
+           RETURNING jti`,
+          [...params, published],
+        )) as unknown,
+      ).length;
+    }
+    return { families, accessTokens };
   }
 
   /**
@@ -258,6 +293,7 @@ export class RefreshTokenService {
   }
 
   private async insert(
+    manager: EntityManager,
     grant: RefreshGrant,
     familyId: string,
     parentId: string | null,
@@ -267,7 +303,7 @@ export class RefreshTokenService {
   ): Promise<string> {
     const token = newOpaqueToken();
     const expiresAt = new Date(Math.min(Date.now() + idleSeconds * 1000, familyExpiresAt.getTime()));
-    await this.dataSource.query(
+    await manager.query(
       `INSERT INTO refresh_tokens (id, token_hash, family_id, parent_id, client_id, user_id, scope, auth_time, amr, expires_at, family_expires_at,
                                    access_jti, access_expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, to_timestamp($13))`,

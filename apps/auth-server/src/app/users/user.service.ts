@@ -117,7 +117,7 @@ export class UserService {
     // Both are tried even when one fails (a store away): whatever can end, ends now; the
     // caller gets the failure and may retry, and a revocation Redis missed is published later.
     const [sessions, grants] = await Promise.allSettled([this.sessions.revokeAllForUser(userId, { actor, reason }), this.refreshTokens.revokeForUser(userId)]);
-    if (grants.status === 'fulfilled' && grants.value.families.length > 0) {
+    if (grants.status === 'fulfilled' && (grants.value.families.length > 0 || grants.value.accessTokens > 0)) {
       this.audit.record({
         type: 'token.revoked',
         outcome: 'success',

@@ -16,7 +16,11 @@ export const REFRESH_MARGIN_MS = 30_000;
 const REFRESH_LEASE_MS = 10_000;
 /** How often an instance that lost the lease looks for the winner's new token. */
 const REFRESH_POLL_MS = 50;
-/** Rewrite `lastSeenAt` at most this often: the idle timeout need not be exact to the second. */
+/**
+ * Rewrite `lastSeenAt` at most this often (or every half idle timeout, when that is
+ * shorter): the idle timeout need not be exact to the second, but an active session must
+ * not end at a short one.
+ */
 const TOUCH_INTERVAL_MS = 60_000;
 const ID_BYTES = 32; // OWASP ASVS 5.0 V7.2.3: at least 128 bits of entropy; 256 here
 
@@ -211,7 +215,7 @@ export class SessionService {
       await this.store.delete(sessionKey(id));
       return undefined;
     }
-    if (now - record.lastSeenAt >= TOUCH_INTERVAL_MS) {
+    if (now - record.lastSeenAt >= Math.min(TOUCH_INTERVAL_MS, this.idleMs / 2)) {
       const touched = { ...record, lastSeenAt: now };
       await this.save(id, touched);
       return touched;

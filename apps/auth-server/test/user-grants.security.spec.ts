@@ -9,7 +9,9 @@
 import { DataSource } from 'typeorm';
 import { describeEachDatabase, findSecrets } from '@authkit/testing';
 import { hashOpaqueToken } from '../src/app/crypto/opaque-token';
+import { AuthorizationCodeService } from '../src/app/authorize/authorization-code.service';
 import { ClientService } from '../src/app/clients/client.service';
+import { RefreshTokenService } from '../src/app/refresh/refresh-token.service';
 import { RevocationList } from '../src/app/oauth/revocation-list';
 import { UserService } from '../src/app/users/user.service';
 import { startAuthServer, type RunningAuthServer } from './auth-server.fixture';
@@ -97,6 +99,54 @@ describeEachDatabase('user grants under attack', (database) => {
       expectError(await refresh('web', refreshToken), 400, 'invalid_grant');
       const events = await allAuditEvents(server);
       expect(events.some((e) => e.type === 'code.replayed')).toBe(true);
+    });
+  });
+
+  describe('authorization code replay racing the first exchange (RFC 6749 s4.1.2)', () => {
+    /** Every refresh token of `userId` still live, and whether an access token introspects active. */
+    const liveRefreshTokens = async (user: string) =>
+      ((await server.app.get(DataSource).query('SELECT count(*)::int AS n FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL', [user])) as { n: number }[])[0]!.n;
+
+    it('a replay before the first exchange records what it issues: both refused, nothing live', async () => {
+      const victim = await createUser(server, `race-record-${Date.now()}@attack.test`);
+      const issued = await code('web', SCOPE, victim);
+      const codes = server.app.get(AuthorizationCodeService);
+      const recordIssued = codes.recordIssued.bind(codes);
+      let replay: Answer | undefined;
+      const spy = jest.spyOn(codes, 'recordIssued').mockImplementationOnce(async (id, record) => {
+        replay = await exchange(issued);
+        return recordIssued(id, record);
+      });
+      try {
+        const first = await exchange(issued);
+        expectError(replay!, 400, 'invalid_grant');
+        expectError(first, 400, 'invalid_grant');
+      } finally {
+        spy.mockRestore();
+      }
+      expect(await liveRefreshTokens(victim)).toBe(0);
+    });
+
+    it('a replay after the record but before the refresh token exists: the family is revoked anyway', async () => {
+      const victim = await createUser(server, `race-family-${Date.now()}@attack.test`);
+      const issued = await code('web', SCOPE, victim);
+      const refreshTokens = server.app.get(RefreshTokenService);
+      const issue = refreshTokens.issue.bind(refreshTokens);
+      let replay: Answer | undefined;
+      const spy = jest.spyOn(refreshTokens, 'issue').mockImplementationOnce(async (...args) => {
+        replay = await exchange(issued);
+        return issue(...args);
+      });
+      try {
+        const first = await exchange(issued);
+        expectError(replay!, 400, 'invalid_grant');
+        expectError(first, 400, 'invalid_grant');
+      } finally {
+        spy.mockRestore();
+      }
+      expect(await liveRefreshTokens(victim)).toBe(0);
+      const events = await allAuditEvents(server);
+      expect(events.filter((e) => e.type === 'code.replayed' && e.subject?.id === victim).length).toBeGreaterThan(0);
     });
   });
 

@@ -93,7 +93,7 @@ export class AuthorizationCodeService {
     )) as unknown;
     const won = returnedRows(claimed).length === 1;
     if (!won) {
-      if (row.redeemed_at) await this.revokeIssued(row);
+      if (row.redeemed_at) await this.revokeIssued(row.id);
       throw invalid();
     }
     this.audit.record({ type: 'code.redeemed', outcome: 'success', actor: { type: 'client', id: clientId }, subject: { type: 'user', id: row.user_id } });
@@ -121,7 +121,35 @@ export class AuthorizationCodeService {
     );
   }
 
-  private async revokeIssued(row: Row): Promise<void> {
+  /**
+   * After {@link recordIssued} and before the tokens go out: if the code was replayed
+   * meanwhile, revokes what this redemption issued and refuses it. With the replay marking
+   * the code before it reads the record (see revokeIssued), one of the two always sees the
+   * other, so a replay racing the first exchange never leaves its tokens live.
+   *
+   * @throws OAuthError `invalid_grant` when the code was replayed.
+   */
+  async assertNotReplayed(codeId: string): Promise<void> {
+    const [row] = (await this.dataSource.query('SELECT replayed_at FROM authorization_codes WHERE id = $1', [codeId])) as { replayed_at: Date | null }[];
+    if (!row?.replayed_at) return;
+    await this.revokeIssued(codeId);
+    throw new OAuthError('invalid_grant', 'The authorization code is invalid, expired or already used.');
+  }
+
+  /**
+   * A replay: marks the code, then revokes what its redemption issued, read in the same
+   * statement (so a redemption still in progress either has recorded it by then, or will
+   * see the mark in {@link assertNotReplayed}).
+   */
+  private async revokeIssued(codeId: string): Promise<void> {
+    const [row] = returnedRows<Pick<Row, 'client_id' | 'user_id' | 'issued_access_jti' | 'issued_access_exp' | 'issued_refresh_family'>>(
+      (await this.dataSource.query(
+        `UPDATE authorization_codes SET replayed_at = coalesce(replayed_at, now()) WHERE id = $1
+         RETURNING client_id, user_id, issued_access_jti, issued_access_exp, issued_refresh_family`,
+        [codeId],
+      )) as unknown,
+    );
+    if (!row) return;
     // Neither step fails on a Redis error (the revocation list shares what Redis misses
     // later), so a blip cannot leave the family live or the replay unaudited.
     if (row.issued_refresh_family) {

@@ -69,6 +69,8 @@ export class AuthorizationCodeGrant {
           familyId,
         )
       : undefined;
+    // A replay that raced this exchange has marked the code by now, or will find the record.
+    await this.codes.assertNotReplayed(id);
     return issueUserTokens(
       { accessTokens: this.accessTokens, idTokens: this.idTokens, audit: this.audit },
       {

@@ -49,6 +49,7 @@ import { EndSessionController } from '../logout/end-session.controller';
 import { EndSession } from '../logout/end-session.service';
 import { IdTokenHintVerifier } from '../logout/id-token-hint.verifier';
 import { LogoutCsrfTokens } from '../logout/logout-csrf';
+import { ExpiredGrantsPurger } from './expired-grants.purger';
 
 /**
  * Clients, signing keys, users, sessions, the authorization/token/revocation/introspection/
@@ -82,6 +83,7 @@ export class OAuthModule {
         ClientCredentialsGrant,
         OwnTokenVerifier,
         RevocationList,
+        ExpiredGrantsPurger,
         TokenEndpointsService,
         TokenRoute,
         Endpoints,

@@ -19,18 +19,24 @@ describeEachDatabase('expired grants purge', (database) => {
   });
   afterAll(() => server?.close());
 
-  /** A code of `web`, expired two days ago, that issued `family` (if any); returns its id. */
-  async function oldCode(family?: string): Promise<string> {
+  /** A fresh code of `web`; returns the hash it is stored under. */
+  async function newCodeHash(): Promise<string> {
     const verifier = randomBytes(32).toString('base64url');
     const code = await server.app.get(AuthorizationCodeService).issue(
       { ...grant, nonce: 'n', redirectUri: 'https://app.example.com/cb', codeChallenge: createHash('sha256').update(verifier).digest('base64url') },
       60,
     );
+    return hashOpaqueToken(code);
+  }
+
+  /** A code of `web`, expired two days ago, that issued `family` (if any); returns its id. */
+  async function oldCode(family?: string): Promise<string> {
+    const codeHash = await newCodeHash();
     const [row] = returnedRows<{ id: string }>(
       (await db.query(
         `UPDATE authorization_codes SET expires_at = now() - interval '2 days', redeemed_at = now() - interval '2 days', issued_refresh_family = $2
          WHERE code_hash = $1 RETURNING id`,
-        [hashOpaqueToken(code), family ?? null],
+        [codeHash, family ?? null],
       )) as unknown,
     );
     return row!.id;
@@ -59,13 +65,9 @@ describeEachDatabase('expired grants purge', (database) => {
   });
 
   it('keeps a code that expired less than a day ago', async () => {
-    const verifier = randomBytes(32).toString('base64url');
-    const code = await server.app.get(AuthorizationCodeService).issue(
-      { ...grant, nonce: 'n', redirectUri: 'https://app.example.com/cb', codeChallenge: createHash('sha256').update(verifier).digest('base64url') },
-      60,
-    );
-    await db.query(`UPDATE authorization_codes SET expires_at = now() - interval '1 hour' WHERE code_hash = $1`, [hashOpaqueToken(code)]);
+    const codeHash = await newCodeHash();
+    await db.query(`UPDATE authorization_codes SET expires_at = now() - interval '1 hour' WHERE code_hash = $1`, [codeHash]);
     await server.app.get(ExpiredGrantsPurger).purge();
-    expect(await exists('authorization_codes', 'code_hash', hashOpaqueToken(code))).toBe(true);
+    expect(await exists('authorization_codes', 'code_hash', codeHash)).toBe(true);
   });
 });

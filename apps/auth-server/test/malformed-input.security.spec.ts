@@ -408,6 +408,18 @@ describeEachDatabase('malformed input never gets a 5xx or a stack trace (CWE-20,
       expect((await present(randomUUID())).status).toBe(200);
     });
 
+    it('two concurrent creations of one user: one succeeds, the other is invalid_request, never a 500', async () => {
+      const post = () =>
+        fetch(`${server.url}/admin/users`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'twice@fuzz.test', password: VICTIM.password }),
+        }).then(async (response) => ({ status: response.status, error: ((await response.json()) as { error?: string }).error }));
+      const answers = await Promise.all([post(), post()]);
+      expect(answers.filter((a) => a.status < 300)).toHaveLength(1);
+      expect(answers.filter((a) => a.status >= 300)).toEqual([{ status: 400, error: 'invalid_request' }]);
+    });
+
     it('the sign-out confirmation form (last: a well-formed mutation ends the session)', async () => {
       await fuzz('sign-out confirmation', mutationProbes([['sign-out confirmation', signOutConfirmation]]));
     });

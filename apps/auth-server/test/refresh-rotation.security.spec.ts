@@ -7,6 +7,7 @@ import { describeEachDatabase, openTestDataSource } from '@authkit/testing';
 import { AUTH_SERVER_SCHEMA } from '../src/app/database-schema';
 import { hashOpaqueToken } from '../src/app/crypto/opaque-token';
 import { RevocationList } from '../src/app/oauth/revocation-list';
+import { GrantRevocation } from '../src/app/refresh/grant-revocation.service';
 import { RefreshTokenService } from '../src/app/refresh/refresh-token.service';
 import { startAuthServer, type RunningAuthServer } from './auth-server.fixture';
 
@@ -59,7 +60,7 @@ describeEachDatabase('refresh token rotation', (database) => {
     const { token } = await refresh.issue(grant, lifetimes, access());
     // A second instance: its own pool on a real server (the embedded one serves one connection).
     const other = database().embedded ? undefined : await openTestDataSource(database(), AUTH_SERVER_SCHEMA, { migrationsRun: false });
-    const secondInstance = other ? new RefreshTokenService(other, server.app.get(AuditService), server.app.get(RevocationList)) : refresh;
+    const secondInstance = other ? new RefreshTokenService(other, server.app.get(AuditService), server.app.get(GrantRevocation)) : refresh;
     try {
       const results = await Promise.allSettled(
         Array.from({ length: 10 }, (_, i) => (i % 2 ? secondInstance : refresh).rotate(token, 'app', 3_600, access())),
@@ -85,7 +86,7 @@ describeEachDatabase('refresh token rotation', (database) => {
     try {
       await runner.startTransaction();
       await runner.query('UPDATE refresh_tokens SET rotated_at = now() WHERE token_hash = $1', [hashOpaqueToken(token)]);
-      const revoking = refresh.revokeFamilyById(familyId);
+      const revoking = server.app.get(GrantRevocation).revokeFamily(familyId);
       await new Promise((resolve) => setTimeout(resolve, 300)); // the revocation is now waiting on the claimed row
       const late = access();
       await runner.query(

@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { describeEachDatabase, TcpProxy } from '@authkit/testing';
 import { REVOKED_KEY_PREFIX, RevocationList } from '../src/app/oauth/revocation-list';
-import { RefreshTokenService } from '../src/app/refresh/refresh-token.service';
+import { GrantRevocation } from '../src/app/refresh/grant-revocation.service';
 import { startAuthServer, type RunningAuthServer } from './auth-server.fixture';
 import { createUser, issueCode, postForm, registerClient } from './user-grants.fixture';
 
@@ -89,7 +89,7 @@ describeEachDatabase('revocations Redis missed are published once it is back', (
     const [{ family_id: familyId }] = (await server.app.get(DataSource).query('SELECT family_id FROM refresh_tokens WHERE access_jti = $1', [jti])) as { family_id: string }[];
     proxy.cut();
     // Revoking a grant does not fail on Redis: the database is the record, Redis is told later.
-    await expect(server.app.get(RefreshTokenService).revokeFamilyById(familyId!)).resolves.toMatchObject({ accessTokens: 1 });
+    await expect(server.app.get(GrantRevocation).revokeFamily(familyId!)).resolves.toMatchObject({ accessTokens: 1 });
     expect(await unpublished(jti)).toBe(true);
 
     proxy.restore();

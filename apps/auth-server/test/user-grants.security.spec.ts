@@ -107,16 +107,19 @@ describeEachDatabase('user grants under attack', (database) => {
     const liveRefreshTokens = async (user: string) =>
       ((await server.app.get(DataSource).query('SELECT count(*)::int AS n FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL', [user])) as { n: number }[])[0]!.n;
 
-    it('a replay before the first exchange records what it issues: both refused, nothing live', async () => {
-      const victim = await createUser(server, `race-record-${Date.now()}@attack.test`);
+    /**
+     * Exchanges a fresh code of a new user, replaying it while the first exchange is paused
+     * inside `method` of `target`; both answers must be invalid_grant. Returns the user.
+     */
+    async function replayDuring<T extends object>(target: T, method: keyof T & string, label: string): Promise<string> {
+      const victim = await createUser(server, `race-${label}-${Date.now()}@attack.test`);
       const issued = await code('web', SCOPE, victim);
-      const codes = server.app.get(AuthorizationCodeService);
-      const recordIssued = codes.recordIssued.bind(codes);
+      const original = (target[method] as (...args: unknown[]) => Promise<unknown>).bind(target);
       let replay: Answer | undefined;
-      const spy = jest.spyOn(codes, 'recordIssued').mockImplementationOnce(async (id, record) => {
+      const spy = jest.spyOn(target, method as never).mockImplementationOnce((async (...args: unknown[]) => {
         replay = await exchange(issued);
-        return recordIssued(id, record);
-      });
+        return original(...args);
+      }) as never);
       try {
         const first = await exchange(issued);
         expectError(replay!, 400, 'invalid_grant');
@@ -124,26 +127,16 @@ describeEachDatabase('user grants under attack', (database) => {
       } finally {
         spy.mockRestore();
       }
+      return victim;
+    }
+
+    it('a replay before the first exchange records what it issues: both refused, nothing live', async () => {
+      const victim = await replayDuring(server.app.get(AuthorizationCodeService), 'recordIssued', 'record');
       expect(await liveRefreshTokens(victim)).toBe(0);
     });
 
     it('a replay after the record but before the refresh token exists: the family is revoked anyway', async () => {
-      const victim = await createUser(server, `race-family-${Date.now()}@attack.test`);
-      const issued = await code('web', SCOPE, victim);
-      const refreshTokens = server.app.get(RefreshTokenService);
-      const issue = refreshTokens.issue.bind(refreshTokens);
-      let replay: Answer | undefined;
-      const spy = jest.spyOn(refreshTokens, 'issue').mockImplementationOnce(async (...args) => {
-        replay = await exchange(issued);
-        return issue(...args);
-      });
-      try {
-        const first = await exchange(issued);
-        expectError(replay!, 400, 'invalid_grant');
-        expectError(first, 400, 'invalid_grant');
-      } finally {
-        spy.mockRestore();
-      }
+      const victim = await replayDuring(server.app.get(RefreshTokenService), 'issue', 'family');
       expect(await liveRefreshTokens(victim)).toBe(0);
       const events = await allAuditEvents(server);
       expect(events.filter((e) => e.type === 'code.replayed' && e.subject?.id === victim).length).toBeGreaterThan(0);

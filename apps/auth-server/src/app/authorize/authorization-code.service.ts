@@ -6,7 +6,7 @@ import { AuditService } from '@authkit/audit';
 import { hashOpaqueToken, newOpaqueToken, returnedRows } from '../crypto/opaque-token';
 import { OAuthError } from '../oauth/oauth-error';
 import { RevocationList } from '../oauth/revocation-list';
-import { RefreshTokenService } from '../refresh/refresh-token.service';
+import { GrantRevocation } from '../refresh/grant-revocation.service';
 import { pkceVerifierMatches } from './pkce';
 
 /** What a code stands for, fixed when it is issued. */
@@ -60,7 +60,7 @@ export class AuthorizationCodeService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly revocations: RevocationList,
-    private readonly refreshTokens: RefreshTokenService,
+    private readonly grants: GrantRevocation,
     private readonly audit: AuditService,
   ) {}
 
@@ -153,7 +153,7 @@ export class AuthorizationCodeService {
     // Neither step fails on a Redis error (the revocation list shares what Redis misses
     // later), so a blip cannot leave the family live or the replay unaudited.
     if (row.issued_refresh_family) {
-      await this.refreshTokens.revokeFamilyById(row.issued_refresh_family);
+      await this.grants.revokeFamily(row.issued_refresh_family);
     }
     if (row.issued_access_jti && row.issued_access_exp) {
       await this.revocations.record(row.issued_access_jti, row.client_id, Number(row.issued_access_exp));

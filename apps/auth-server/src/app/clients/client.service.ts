@@ -8,7 +8,7 @@ import { CLIENT_ID, clientMetadataSchema, clientUpdateSchema, describeIssues, ty
 import { ClientEntity, ClientSecretEntity } from './client.entity';
 import { ClientSecretHasher } from './client-secret.hasher';
 import { fromMetadata, toMetadataInput, stripNulls, canonicalJson, normalise, toView, CLEARED_BY_OMISSION, type ClientView } from './client-metadata.mapper';
-import { RefreshTokenService } from '../refresh/refresh-token.service';
+import { GrantRevocation } from '../refresh/grant-revocation.service';
 
 export type { ClientView };
 
@@ -32,7 +32,7 @@ export class ClientService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly hasher: ClientSecretHasher,
     private readonly audit: AuditService,
-    private readonly refreshTokens: RefreshTokenService,
+    private readonly grants: GrantRevocation,
   ) {}
 
   /** The client and its valid secret hashes, or null; cached for {@link CACHE_TTL_MS}. */
@@ -126,7 +126,7 @@ export class ClientService {
     const result = await this.dataSource.getRepository(ClientEntity).delete({ clientId });
     this.forget(clientId);
     if (!result.affected) throw new OAuthError('not_found', 'No such client.');
-    const { families, accessTokens } = await this.refreshTokens.revokeForClient(clientId);
+    const { families, accessTokens } = await this.grants.revokeForClient(clientId);
     this.audit.record({
       type: 'client.deleted',
       outcome: 'success',

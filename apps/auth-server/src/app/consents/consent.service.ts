@@ -5,7 +5,8 @@ import { AuditService, type AuditParty } from '@authkit/audit';
 import { CLIENT_ID } from '../clients/client-metadata.schema';
 import { returnedRows } from '../crypto/opaque-token';
 import { OAuthError } from '../oauth/oauth-error';
-import { RefreshTokenService } from '../refresh/refresh-token.service';
+import { RevocationList } from '../oauth/revocation-list';
+import { GrantRevocation } from '../refresh/grant-revocation.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FOREIGN_KEY_VIOLATION = '23503'; // PostgreSQL SQLSTATE
@@ -39,7 +40,8 @@ export class ConsentService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
-    private readonly refreshTokens: RefreshTokenService,
+    private readonly grants: GrantRevocation,
+    private readonly revocations: RevocationList,
   ) {}
 
   /** True when the user has already granted this client every scope in `scope` (and consented at all). */
@@ -98,7 +100,7 @@ export class ConsentService {
         (await manager.query('DELETE FROM consents WHERE user_id = $1 AND client_id = $2 RETURNING client_id', [userId, clientId])) as unknown,
       );
       if (deleted.length === 0) return undefined;
-      return this.refreshTokens.revokeForUserAndClient(manager, userId, clientId);
+      return this.grants.revokeForUserAndClient(manager, userId, clientId);
     });
     if (revoked === undefined) return false;
     const { families, accessTokens } = revoked;
@@ -110,7 +112,7 @@ export class ConsentService {
       details: { client_id: clientId, revoked_families: families.length, revoked_access_tokens: accessTokens },
     });
     // After the commit, best effort: Redis gets what it misses now later.
-    if (accessTokens > 0) await this.refreshTokens.shareRevocations();
+    if (accessTokens > 0) await this.revocations.sharePending();
     return true;
   }
 }

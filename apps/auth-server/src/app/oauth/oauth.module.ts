@@ -28,6 +28,7 @@ import { KeyEncryption } from '../crypto/key-encryption';
 import { SigningKeyEntity } from '../keys/signing-key.entity';
 import { SigningKeyService } from '../keys/signing-key.service';
 import { AuthorizationCodeService } from '../authorize/authorization-code.service';
+import { GrantRevocation } from '../refresh/grant-revocation.service';
 import { RefreshTokenService } from '../refresh/refresh-token.service';
 import { PasswordHasher } from '../users/password.hasher';
 import { UserEntity } from '../users/user.entity';
@@ -92,6 +93,7 @@ export class OAuthModule {
         PasswordHasher,
         UserService,
         RefreshTokenService,
+        GrantRevocation,
         AuthorizationCodeService,
         AuthorizationCodeGrant,
         RefreshTokenGrant,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '@authkit/audit';
 import { InjectAppConfig, type AppConfig } from '@authkit/config';
 import type { ClientEntity } from '../clients/client.entity';
+import { GrantRevocation } from '../refresh/grant-revocation.service';
 import { RefreshTokenService } from '../refresh/refresh-token.service';
 import { UserService } from '../users/user.service';
 import { AccessTokenIssuer, newJti } from './access-token.issuer';
@@ -25,6 +26,7 @@ import { issueUserTokens } from './user-tokens';
 export class RefreshTokenGrant {
   constructor(
     private readonly refreshTokens: RefreshTokenService,
+    private readonly grants: GrantRevocation,
     private readonly users: UserService,
     private readonly accessTokens: AccessTokenIssuer,
     private readonly idTokens: IdTokenIssuer,
@@ -70,7 +72,7 @@ export class RefreshTokenGrant {
 
   /** A disabled (or deleted) user's grant ends: the whole family, the token just rotated included, and its access tokens. */
   private async revokeFamilyOfInactiveUser(familyId: string, userId: string, client: ClientEntity): Promise<void> {
-    await this.refreshTokens.revokeFamilyById(familyId);
+    await this.grants.revokeFamily(familyId);
     this.audit.record({
       type: 'token.revoked',
       outcome: 'success',

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Redis } from 'ioredis';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { returnedRows } from '../crypto/opaque-token';
 import { SHARED_REDIS } from '../shared-redis';
 import { OAuthError } from './oauth-error';
 
@@ -32,11 +33,6 @@ export class RevocationList implements OnApplicationBootstrap, OnApplicationShut
     @Inject(SHARED_REDIS) private readonly redis: Redis | undefined,
   ) {}
 
-  /** True when revocations are shared with resource servers through Redis (`REDIS_URL`). */
-  get sharesWithRedis(): boolean {
-    return this.redis !== undefined;
-  }
-
   /**
    * Records the revocation until `exp` and shares it with Redis, best effort: when Redis
    * misses it, it is published again later (see the class comment). For revocations nobody
@@ -54,10 +50,7 @@ export class RevocationList implements OnApplicationBootstrap, OnApplicationShut
    *   client must retry rather than believe the token is dead everywhere.
    */
   async revoke(jti: string, clientId: string, exp: number): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO revoked_tokens (jti, client_id, expires_at, published) VALUES ($1, $2, to_timestamp($3), $4) ON CONFLICT (jti) DO NOTHING`,
-      [jti, clientId, exp, this.redis === undefined],
-    );
+    await this.list(this.dataSource.manager, 'SELECT $1::text AS jti, $2::text AS client_id, to_timestamp($3) AS expires_at', [jti, clientId, exp]);
     if (this.redis) {
       try {
         await this.redis.set(`${REVOKED_KEY_PREFIX}${jti}`, '1', 'EXAT', exp);
@@ -66,6 +59,36 @@ export class RevocationList implements OnApplicationBootstrap, OnApplicationShut
         throw new OAuthError('temporarily_unavailable', 'The revocation could not be shared; retry.');
       }
       await this.dataSource.query('UPDATE revoked_tokens SET published = true WHERE jti = $1 AND NOT published', [jti]);
+    }
+  }
+
+  /**
+   * Records, through `manager` (inside the caller's transaction), the revocation of every
+   * access token `select` yields as rows of `jti`, `client_id`, `expires_at`; unpublished when
+   * Redis is to be told (call {@link sharePending} once the transaction has committed).
+   * Returns how many were not already on the list.
+   */
+  async list(manager: EntityManager, select: string, params: readonly unknown[]): Promise<number> {
+    const listed = (await manager.query(
+      `INSERT INTO revoked_tokens (jti, client_id, expires_at, published)
+       SELECT jti, client_id, expires_at, $${params.length + 1} FROM (${select}) AS revoked
+       ON CONFLICT (jti) DO NOTHING
+       RETURNING jti`,
+      [...params, this.redis === undefined],
+    )) as unknown;
+    return returnedRows(listed).length;
+  }
+
+  /**
+   * Offers Redis what it does not have yet, best effort: a failure is logged and the
+   * periodic republisher tries again.
+   */
+  async sharePending(): Promise<void> {
+    try {
+      const published = await this.republishPending();
+      if (published > 0) this.logger.log(`published ${published} revocations to Redis`);
+    } catch (error) {
+      this.logger.warn(`revocations not yet published to Redis (${(error as Error).name}); retrying in ${REPUBLISH_EVERY_MS} ms`);
     }
   }
 
@@ -105,7 +128,7 @@ export class RevocationList implements OnApplicationBootstrap, OnApplicationShut
     this.timer = setInterval(() => void this.purgeExpired().catch(() => undefined), PURGE_EVERY_MS);
     this.timer.unref();
     if (this.redis) {
-      this.republisher = setInterval(() => void this.republishQuietly(), REPUBLISH_EVERY_MS);
+      this.republisher = setInterval(() => void this.sharePending(), REPUBLISH_EVERY_MS);
       this.republisher.unref();
     }
   }
@@ -113,14 +136,5 @@ export class RevocationList implements OnApplicationBootstrap, OnApplicationShut
   onApplicationShutdown(): void {
     clearInterval(this.timer);
     clearInterval(this.republisher);
-  }
-
-  private async republishQuietly(): Promise<void> {
-    try {
-      const published = await this.republishPending();
-      if (published > 0) this.logger.log(`published ${published} revocations Redis had missed`);
-    } catch (error) {
-      this.logger.warn(`revocations still not published to Redis (${(error as Error).name}); retrying in ${REPUBLISH_EVERY_MS} ms`);
-    }
   }
 }

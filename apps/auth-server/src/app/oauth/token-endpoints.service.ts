@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '@authkit/audit';
 import { InjectAppConfig, type AppConfig } from '@authkit/config';
 import type { ClientEntity } from '../clients/client.entity';
+import { GrantRevocation } from '../refresh/grant-revocation.service';
 import { RefreshTokenService } from '../refresh/refresh-token.service';
 import type { FormParameters } from './form-parameters';
 import { OAuthError } from './oauth-error';
@@ -76,6 +77,7 @@ export class TokenEndpointsService {
     private readonly verifier: OwnTokenVerifier,
     private readonly revocations: RevocationList,
     private readonly refreshTokens: RefreshTokenService,
+    private readonly grants: GrantRevocation,
     private readonly audit: AuditService,
     @InjectAppConfig() private readonly config: AppConfig,
   ) {}
@@ -129,7 +131,7 @@ export class TokenEndpointsService {
    */
   private async revokeRefreshToken(client: ClientEntity, token: string): Promise<RevokedToken | null> {
     if (!REFRESH_TOKEN_FORM.test(token)) return null;
-    const familyId = await this.refreshTokens.revokeFamily(token, client.clientId);
+    const familyId = await this.grants.revokeFamilyOf(token, client.clientId);
     return familyId ? { kind: 'refresh_token', subject: { type: 'refresh_family', id: familyId } } : null;
   }
 

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '@authkit/audit';
 import { hashOpaqueToken, newOpaqueToken, returnedRows } from '../crypto/opaque-token';
 import { OAuthError } from '../oauth/oauth-error';
-import { RevocationList } from '../oauth/revocation-list';
+import { GrantRevocation } from './grant-revocation.service';
 
 /**
  * A second presentation of a token rotated less than this many seconds ago is treated as
@@ -37,12 +37,6 @@ export interface CompanionAccessToken {
   readonly jti: string;
   /** An upper bound of its `exp`, seconds since the epoch. */
   readonly expiresAt: number;
-}
-
-/** What revoking grants ended: the families, and how many live access tokens went on the revocation list. */
-export interface RevokedGrants {
-  readonly families: readonly string[];
-  readonly accessTokens: number;
 }
 
 /** A new family's first token. */
@@ -93,10 +87,8 @@ export class RefreshTokenService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
-    private readonly revocations: RevocationList,
+    private readonly grants: GrantRevocation,
   ) {}
-
-  private readonly logger = new Logger('RefreshTokens');
 
   /**
    * Starts a family. Returns the opaque token, shown to the client once, and the family id
@@ -156,101 +148,6 @@ export class RefreshTokenService {
   }
 
   /**
-   * Revokes the family of `presented` and its access tokens (RFC 7009 s2.1), when it
-   * belongs to `clientId`. Returns the family id, or null when the token is unknown to this client.
-   */
-  async revokeFamily(presented: string, clientId: string): Promise<string | null> {
-    const rows = (await this.dataSource.query('SELECT family_id FROM refresh_tokens WHERE token_hash = $1 AND client_id = $2', [hashOpaqueToken(presented), clientId])) as { family_id: string }[];
-    if (!rows[0]) return null;
-    await this.revokeFamilyById(rows[0].family_id);
-    return rows[0].family_id;
-  }
-
-  /** Revokes a family (reuse detected, a code replayed, a user disabled) and the access tokens issued with it. */
-  async revokeFamilyById(familyId: string): Promise<RevokedGrants> {
-    return this.revokeNow('family_id = $1', [familyId], false);
-  }
-
-  /** Revokes every grant of a user (account disabled, password changed) and the access tokens issued with them. */
-  async revokeForUser(userId: string): Promise<RevokedGrants> {
-    return this.revokeNow('user_id = $1', [userId], true);
-  }
-
-  /** Revokes every grant of a client (the client deleted) and the access tokens issued with them. */
-  async revokeForClient(clientId: string): Promise<RevokedGrants> {
-    return this.revokeNow('client_id = $1', [clientId], true);
-  }
-
-  /**
-   * Revokes a user's grants to one client inside the caller's transaction (consent
-   * withdrawn), access tokens included; call {@link shareRevocations} once it has committed.
-   */
-  revokeForUserAndClient(manager: EntityManager, userId: string, clientId: string): Promise<RevokedGrants> {
-    return this.revokeWhere(manager, 'user_id = $1 AND client_id = $2', [userId, clientId], true);
-  }
-
-  /**
-   * Offers the revocations just recorded to Redis, where resource servers look (best effort:
-   * what Redis misses now, the revocation list publishes again until it takes it).
-   */
-  async shareRevocations(): Promise<void> {
-    await this.revocations.republishPending().catch((error: unknown) => {
-      this.logger.warn(`revocations not yet shared with Redis (${(error as Error).name}); they will be offered again`);
-    });
-  }
-
-  private async revokeNow(condition: string, params: unknown[], codeGrants: boolean): Promise<RevokedGrants> {
-    const revoked = await this.dataSource.transaction((manager) => this.revokeWhere(manager, condition, params, codeGrants));
-    if (revoked.accessTokens > 0) await this.shareRevocations();
-    return revoked;
-  }
-
-  /**
-   * In one transaction: marks the matching live tokens revoked, then every token of their
-   * families (a rotation that was waiting on one of them has committed its new token by
-   * then, and this later statement sees it), and lists the families' unexpired access
-   * tokens on the revocation list (RFC 7009 s2.1); with `codeGrants`, also the unexpired
-   * access tokens of the matching authorization codes. Nothing is half done: a grant is
-   * never revoked without its access tokens being listed.
-   */
-  private async revokeWhere(manager: EntityManager, condition: string, params: unknown[], codeGrants: boolean): Promise<RevokedGrants> {
-    const published = !this.revocations.sharesWithRedis;
-    const revoked = returnedRows<{ family_id: string }>(
-      (await manager.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE ${condition} AND revoked_at IS NULL RETURNING family_id`, params)) as unknown,
-    );
-    const families = [...new Set(revoked.map((r) => r.family_id))];
-    let accessTokens = 0;
-    if (families.length > 0) {
-      await manager.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = ANY($1::uuid[]) AND revoked_at IS NULL', [families]);
-      accessTokens += returnedRows<{ jti: string }>(
-        (await manager.query(
-          `INSERT INTO revoked_tokens (jti, client_id, expires_at, published)
-           SELECT access_jti::text, client_id, access_expires_at, $2 FROM refresh_tokens
-           WHERE family_id = ANY($1::uuid[]) AND access_jti IS NOT NULL AND access_expires_at > now()
-           ON CONFLICT (jti) DO NOTHING
-           RETURNING jti`,
-          [families, published],
-        )) as unknown,
-      ).length;
-    }
-    if (codeGrants) {
-      // Access tokens of code exchanges that issued no refresh token are recorded only on
-      // their authorization code (`condition` names columns both tables have).
-      accessTokens += returnedRows<{ jti: string }>(
-        (await manager.query(
-          `INSERT INTO revoked_tokens (jti, client_id, expires_at, published)
-           SELECT issued_access_jti, client_id, to_timestamp(issued_access_exp), $${params.length + 1} FROM authorization_codes
-           WHERE ${condition} AND issued_access_jti IS NOT NULL AND issued_access_exp > extract(epoch FROM now())
-           ON CONFLICT (jti) DO NOTHING
-           RETURNING jti`,
-          [...params, published],
-        )) as unknown,
-      ).length;
-    }
-    return { families, accessTokens };
-  }
-
-  /**
    * The live token `presented`, for introspection (RFC 7662 s2.2), when it belongs to
    * `clientId`; null when it is unknown, foreign, rotated, revoked or expired.
    */
@@ -280,7 +177,7 @@ export class RefreshTokenService {
       [hash, CONCURRENT_ROTATION_WINDOW_S],
     )) as (Row & { racing: boolean | null })[];
     if (row && row.client_id === clientId && row.rotated_at && !row.revoked_at && !row.racing) {
-      await this.revokeFamilyById(row.family_id);
+      await this.grants.revokeFamily(row.family_id);
       this.audit.record({
         type: 'token.refresh.reuse_detected',
         outcome: 'failure',

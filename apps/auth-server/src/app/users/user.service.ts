@@ -5,7 +5,7 @@ import { DataSource, Raw } from 'typeorm';
 import { z } from 'zod';
 import { AuditService, type AuditParty } from '@authkit/audit';
 import { OAuthError } from '../oauth/oauth-error';
-import { RefreshTokenService } from '../refresh/refresh-token.service';
+import { GrantRevocation } from '../refresh/grant-revocation.service';
 import { SessionService } from '../sessions/session.service';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PasswordHasher } from './password.hasher';
 import { UserEntity } from './user.entity';
@@ -41,7 +41,7 @@ export class UserService {
     private readonly passwords: PasswordHasher,
     private readonly audit: AuditService,
     private readonly sessions: SessionService,
-    private readonly refreshTokens: RefreshTokenService,
+    private readonly grants: GrantRevocation,
   ) {}
 
   async create(input: unknown, actor: AuditParty): Promise<UserView> {
@@ -116,7 +116,7 @@ export class UserService {
   private async endEverything(userId: string, actor: AuditParty, reason: 'user.disabled' | 'password.changed'): Promise<void> {
     // Both are tried even when one fails (a store away): whatever can end, ends now; the
     // caller gets the failure and may retry, and a revocation Redis missed is published later.
-    const [sessions, grants] = await Promise.allSettled([this.sessions.revokeAllForUser(userId, { actor, reason }), this.refreshTokens.revokeForUser(userId)]);
+    const [sessions, grants] = await Promise.allSettled([this.sessions.revokeAllForUser(userId, { actor, reason }), this.grants.revokeForUser(userId)]);
     if (grants.status === 'fulfilled' && (grants.value.families.length > 0 || grants.value.accessTokens > 0)) {
       this.audit.record({
         type: 'token.revoked',

@@ -7,8 +7,8 @@ import { returnedRows } from '../crypto/opaque-token';
 import { OAuthError } from '../oauth/oauth-error';
 import { RevocationList } from '../oauth/revocation-list';
 import { GrantRevocation } from '../refresh/grant-revocation.service';
+import { isUuid } from '../uuid-form';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FOREIGN_KEY_VIOLATION = '23503'; // PostgreSQL SQLSTATE
 
 /** A remembered consent: which scopes a user granted a client. */
@@ -46,7 +46,7 @@ export class ConsentService {
 
   /** True when the user has already granted this client every scope in `scope` (and consented at all). */
   async covers(userId: string, clientId: string, scope: readonly string[]): Promise<boolean> {
-    if (!UUID.test(userId)) return false;
+    if (!isUuid(userId)) return false;
     const rows = (await this.dataSource.query('SELECT scope FROM consents WHERE user_id = $1 AND client_id = $2', [userId, clientId])) as Pick<Row, 'scope'>[];
     const granted = rows[0]?.scope;
     return granted !== undefined && scope.every((s) => granted.includes(s));
@@ -57,7 +57,7 @@ export class ConsentService {
    * @throws OAuthError `not_found` when the user or the client does not exist.
    */
   async grant(userId: string, clientId: string, scope: readonly string[]): Promise<void> {
-    if (!UUID.test(userId)) throw new OAuthError('not_found', 'No such user or client.');
+    if (!isUuid(userId)) throw new OAuthError('not_found', 'No such user or client.');
     const requested = [...new Set(scope)].sort();
     try {
       await this.dataSource.query(
@@ -76,7 +76,7 @@ export class ConsentService {
 
   /** The user's remembered consents, by client id. */
   async list(userId: string): Promise<ConsentView[]> {
-    if (!UUID.test(userId)) return [];
+    if (!isUuid(userId)) return [];
     const rows = (await this.dataSource.query('SELECT client_id, scope, granted_at, updated_at FROM consents WHERE user_id = $1 ORDER BY client_id', [userId])) as Row[];
     return rows.map((row) => ({
       client_id: row.client_id,
@@ -94,7 +94,7 @@ export class ConsentService {
    */
   async revoke(userId: string, clientId: string, actor?: AuditParty): Promise<boolean> {
     // No consent names a malformed id (one with U+0000 would fail the query).
-    if (!UUID.test(userId) || !CLIENT_ID.test(clientId)) return false;
+    if (!isUuid(userId) || !CLIENT_ID.test(clientId)) return false;
     const revoked = await this.dataSource.transaction(async (manager) => {
       const deleted = returnedRows<{ client_id: string }>(
         (await manager.query('DELETE FROM consents WHERE user_id = $1 AND client_id = $2 RETURNING client_id', [userId, clientId])) as unknown,

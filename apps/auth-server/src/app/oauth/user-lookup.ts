@@ -1,16 +1,15 @@
 import { HttpException } from '@nestjs/common';
 import type { UserEntity } from '../users/user.entity';
 import type { UserService } from '../users/user.service';
+import { isUuid } from '../uuid-form';
 
-/** User ids are UUIDs; anything else (a client id as `sub`, an email) is no user id. */
-const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The user with this id, or null when there is none. Only ids are looked up, never emails,
  * so a token's `sub` can never name a user by another attribute.
  */
 export async function findUser(users: UserService, id: string): Promise<UserEntity | null> {
-  if (!USER_ID.test(id)) return null;
+  if (!isUuid(id)) return null;
   try {
     return await users.get(id);
   } catch (error) {

@@ -6,6 +6,7 @@ import { hashOpaqueToken, newOpaqueToken } from '../crypto/opaque-token';
 import { SessionClock } from './session-clock';
 import { SessionRequiredError } from './session-errors';
 import { SessionStore, type StoredSession } from './session-store.interface';
+import { isUuid } from '../uuid-form';
 
 /**
  * The idle expiry slides at most once per this many milliseconds, so that resolving a
@@ -18,7 +19,6 @@ const USER_AGENT_MAX_LENGTH = 256; // characters kept; the rest is the client's 
 const IP_MAX_LENGTH = 64; // longer than any IPv6 text form with a zone
 /** The shape of `newOpaqueToken()`: 32 bytes, base64url. Anything else is not ours. */
 const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SYSTEM: AuditParty = { type: 'system', id: 'auth-server' };
 
 /** A sign-in session at auth-server, as services and the admin API see it. */
@@ -126,13 +126,13 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
 
   /** The user's live sessions, newest first. */
   async listForUser(userId: string): Promise<UserSession[]> {
-    if (!UUID.test(userId)) return [];
+    if (!isUuid(userId)) return [];
     return (await this.store.listLive(userId, this.clock.now())).map(toView);
   }
 
   /** Revokes one of a user's sessions; false when there is no such live session. */
   async revoke(userId: string, sessionId: string, actor: AuditParty = SYSTEM): Promise<boolean> {
-    if (!UUID.test(userId) || !UUID.test(sessionId)) return false;
+    if (!isUuid(userId) || !isUuid(sessionId)) return false;
     const ended = await this.store.endById(userId, sessionId, this.clock.now());
     if (!ended) return false;
     this.audit.record({ type: 'session.revoked', outcome: 'success', actor, subject: { type: 'user', id: userId }, details: { session: ended.id } });
@@ -141,7 +141,7 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
 
   /** Revokes every session of a user; returns how many were live. */
   async revokeAllForUser(userId: string, by: SessionRevocation = {}): Promise<number> {
-    if (!UUID.test(userId)) return 0;
+    if (!isUuid(userId)) return 0;
     const ended = await this.store.endAllForUser(userId, this.clock.now());
     if (ended.length > 0) {
       this.audit.record({

@@ -9,10 +9,9 @@ import { GrantRevocation } from '../refresh/grant-revocation.service';
 import { SessionService } from '../sessions/session.service';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PasswordHasher } from './password.hasher';
 import { UserEntity } from './user.entity';
+import { isUuid } from '../uuid-form';
 
 const ROLE = /^[A-Za-z0-9:._-]{1,64}$/;
-/** User ids are UUIDs; any other string is an email, never cast to `uuid` (which fails the query). */
-const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UNIQUE_VIOLATION = '23505'; // PostgreSQL SQLSTATE
 
 export const userInputSchema = z
@@ -79,7 +78,7 @@ export class UserService {
   /** By id or email. @throws OAuthError `not_found`. */
   async get(idOrEmail: string): Promise<UserEntity> {
     const repo = this.dataSource.getRepository(UserEntity);
-    const user = USER_ID.test(idOrEmail) ? await repo.findOneBy({ id: idOrEmail }) : await this.findByEmail(idOrEmail);
+    const user = isUuid(idOrEmail) ? await repo.findOneBy({ id: idOrEmail }) : await this.findByEmail(idOrEmail);
     if (!user) throw new OAuthError('not_found', 'No such user.');
     return user;
   }

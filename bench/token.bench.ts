@@ -53,6 +53,7 @@ const REGISTER = join(ROOT, 'libs/testing/farm/register-ts.cjs');
 const SERVER_SOURCE = join(ROOT, 'apps/auth-server/src/main.ts');
 const SERVER_DIST = join(ROOT, 'dist/apps/auth-server/main.js');
 const OIDC_PROVIDER_SERVER = join(ROOT, 'bench/servers/oidc-provider.mjs');
+const SIGNING_FLOOR_SERVER = join(ROOT, 'bench/servers/signing-floor.mjs');
 
 const SERVER_URL = process.env['DATABASE_URL'] ?? DEFAULT_DATABASE_URL;
 const SECONDS = positive(process.env['BENCH_TOKEN_SECONDS'], 8);
@@ -300,6 +301,17 @@ async function startOidcProvider(): Promise<{ server: ServerProcess; check: Toke
   }
 }
 
+/** The floor (bench/servers/signing-floor.mjs): Fastify and one ES256 signature, nothing else. */
+async function startSigningFloor(): Promise<ServerProcess> {
+  const port = await freePort();
+  return startServer(
+    'signing-floor-ES256',
+    [SIGNING_FLOOR_SERVER],
+    { PATH: process.env['PATH'], HOME: process.env['HOME'], NODE_ENV: 'production', PORT: String(port), BENCH_CLIENT_ID: CLIENT_ID, BENCH_AUDIENCE: AUDIENCE, BENCH_SCOPE: SCOPE },
+    port,
+  );
+}
+
 // ---------------------------------------------------------------------------------------
 
 function common(databases: Databases): Record<string, unknown> {
@@ -414,6 +426,8 @@ async function es256VsOidcProvider(databases: Databases): Promise<Figure> {
   const version = oidcProviderVersion();
   const run = await startAuthServer(databases, 'ES256');
   let provider: { server: ServerProcess; check: TokenCheck } | undefined;
+  let floorServer: ServerProcess | undefined;
+  let floor: Load;
   let load: Load;
   let reference: Load;
   let slices: number[];
@@ -428,17 +442,24 @@ async function es256VsOidcProvider(databases: Databases): Promise<Figure> {
     reference = summarise([await loadSlice(provider.server, theirs, SECONDS)]);
     const second = await loadSlice(run.server, ours, SECONDS / 2);
     load = summarise([first, second]);
+    floorServer = await startSigningFloor();
+    const bare = `${floorServer.baseUrl}/token`;
+    await warmUp(bare);
+    floor = summarise([await loadSlice(floorServer, bare, SECONDS / 2)]);
     slices = [summarise([first]).requestsPerSecond, summarise([second]).requestsPerSecond];
     log(`  auth-server:   ${describeLoad(load)}`);
     log(`  oidc-provider: ${describeLoad(reference)}`);
+    log(`  context, Fastify and the ES256 signature alone (no client authentication, database, audit or throttling): ${describeLoad(floor)}, ${round(floor.requestsPerSecond / reference.requestsPerSecond, 2)} times oidc-provider`);
     assertHealthy('auth-server ES256', load);
+    assertHealthy('signing floor ES256', floor);
     assertHealthy('oidc-provider ES256', reference);
     await checkTokenEndpoint(ours, run.server.baseUrl, 'ES256');
     await checkTokenEndpoint(theirs, provider.server.baseUrl, 'ES256');
   } catch (error) {
     await stopServer(run.server);
-    throw Object.assign(error as Error, { output: [...run.server.output, ...(provider?.server.output ?? [])] });
+    throw Object.assign(error as Error, { output: [...run.server.output, ...(provider?.server.output ?? []), ...(floorServer?.output ?? [])] });
   } finally {
+    if (floorServer) await stopServer(floorServer);
     if (provider) {
       const code = await stopServer(provider.server);
       if (code !== 0) log(`warning: oidc-provider exited with code ${code}${describeOutput({ output: provider.server.output })}`);
@@ -455,6 +476,8 @@ async function es256VsOidcProvider(databases: Databases): Promise<Figure> {
     ...loadMembers(load),
     value_slices: slices,
     ...loadMembers(reference, 'reference_'),
+    ...loadMembers(floor, 'floor_'),
+    floor: 'Fastify answering with an ES256 JWT signed in the thread pool, nothing else (bench/servers/signing-floor.mjs)',
     ...database,
     raw_es256_sign_ops_per_s: raw.opsPerSecond,
     token_bytes: run.check.bytes,

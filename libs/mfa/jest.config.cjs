@@ -2,5 +2,4 @@ module.exports = {
   ...require('../../jest.preset.js'),
   displayName: 'mfa',
   rootDir: __dirname,
-  passWithNoTests: true,
 };

@@ -7,6 +7,7 @@ export const AUDIT_EVENT_TYPES = [
   // sign-in and sessions
   'auth.login.succeeded',
   'auth.login.failed',
+  'auth.login.second_factor_required',
   'auth.logout',
   'session.created',
   'session.ended',

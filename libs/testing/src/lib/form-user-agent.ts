@@ -13,7 +13,11 @@ export class UserAgent {
   /** The last page, its URL and its status. */
   page = { url: '', status: 0, html: '' };
 
-  constructor(private readonly serverOrigin: string) {}
+  /** @param headers sent with every request (e.g. `X-Forwarded-For` behind a trusted proxy). */
+  constructor(
+    private readonly serverOrigin: string,
+    private readonly headers: Readonly<Record<string, string>> = {},
+  ) {}
 
   /** Navigates to `url`. Returns the external redirect it stopped at, if any. */
   async open(url: string): Promise<URL | undefined> {
@@ -54,7 +58,7 @@ export class UserAgent {
       if (target.origin !== this.serverOrigin) return target;
       const jar = this.jar(target.origin);
       const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-      const response = await fetch(target, { ...request, redirect: 'manual', headers: { ...request.headers, ...(cookie ? { cookie } : {}) } });
+      const response = await fetch(target, { ...request, redirect: 'manual', headers: { ...this.headers, ...request.headers, ...(cookie ? { cookie } : {}) } });
       for (const line of response.headers.getSetCookie()) {
         this.setCookies.push(line);
         const [pair = ''] = line.split(';');

@@ -12,6 +12,14 @@ import { AuthorizationRequests } from '../authorize/authorization-requests.servi
 import { AuthorizationStepResponder } from '../signin/authorization-step.responder';
 import { CsrfTokens } from '../signin/csrf-tokens';
 import { PasswordSignIn } from '../signin/password-sign-in.service';
+import { AccountCallers } from '../account/account-caller';
+import { AccountController } from '../account/account.controller';
+import { MFA_CRYPTO_PROVIDERS } from '../mfa/mfa-crypto.providers';
+import { SecondFactorAttempts } from '../mfa/second-factor-attempts';
+import { SecondFactorChallenges } from '../mfa/second-factor-challenge';
+import { SecondFactorStore } from '../mfa/second-factor.store';
+import { SecondFactorVerifier } from '../mfa/second-factor.verifier';
+import { TotpEnrollmentService } from '../mfa/totp-enrollment.service';
 import { SignedInUsers } from '../signin/signed-in-user';
 import { ConsentService } from '../consents/consent.service';
 import { SessionService } from '../sessions/session.service';
@@ -54,7 +62,8 @@ import { ExpiredGrantsPurger } from './expired-grants.purger';
 
 /**
  * Clients, signing keys, users, sessions, the authorization/token/revocation/introspection/
- * userinfo endpoints, the sign-in pages, discovery and the admin API.
+ * userinfo endpoints, the sign-in pages with second factors, the account API, discovery and
+ * the admin API.
  */
 @Module({})
 export class OAuthModule {
@@ -72,6 +81,7 @@ export class OAuthModule {
         SignInController,
         UserinfoController,
         EndSessionController,
+        AccountController,
       ],
       providers: [
         { provide: KeyEncryptionKey, useValue: kek },
@@ -113,6 +123,13 @@ export class OAuthModule {
         IdTokenHintVerifier,
         LogoutCsrfTokens,
         EndSession,
+        ...MFA_CRYPTO_PROVIDERS,
+        SecondFactorStore,
+        SecondFactorAttempts,
+        SecondFactorVerifier,
+        SecondFactorChallenges,
+        TotpEnrollmentService,
+        AccountCallers,
       ],
       exports: [ClientService, SigningKeyService, RevocationList, UserService],
     };

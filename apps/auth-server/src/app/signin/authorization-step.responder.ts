@@ -5,7 +5,8 @@ import { AuthorizationRequests } from '../authorize/authorization-requests.servi
 import type { ClientEntity } from '../clients/client.entity';
 import { CsrfTokens } from './csrf-tokens';
 import { pageHeaders } from './page-layout';
-import { consentPage, loginPage } from './sign-in-pages';
+import type { AuthorizationRequest } from '../authorize/authorization-request';
+import { consentPage, loginPage, recoveryCodePage, secondFactorPage } from './sign-in-pages';
 
 /** How to answer a step: the redirect status, and for the login page a failure to show. */
 export interface StepResponseOptions {
@@ -15,6 +16,14 @@ export interface StepResponseOptions {
   readonly failedEmail?: string;
 }
 
+/** A second-factor page to show: which factor, for which authorization request, and whether a code just failed. */
+export interface SecondFactorStep {
+  readonly method: 'totp' | 'recovery_code';
+  readonly request: AuthorizationRequest;
+  readonly client: ClientEntity;
+  readonly failed?: boolean;
+}
+
 /** Writes an {@link AuthorizationStep} as an HTTP response: a page with its CSRF token, or a redirect. */
 @Injectable()
 export class AuthorizationStepResponder {
@@ -22,6 +31,20 @@ export class AuthorizationStepResponder {
     private readonly requests: AuthorizationRequests,
     private readonly csrf: CsrfTokens,
   ) {}
+
+  /** Writes a second-factor page (200, or 401 after a wrong code) with this browser's login CSRF token. */
+  sendSecondFactor(request: FastifyRequest, reply: FastifyReply, step: SecondFactorStep): FastifyReply {
+    const binding = this.csrf.binding(request.headers.cookie);
+    if (binding.setCookie) reply.header('Set-Cookie', binding.setCookie);
+    const model = {
+      applicationName: applicationName(step.client),
+      sealedRequest: this.requests.seal(step.request),
+      csrfToken: this.csrf.loginToken(binding.value),
+      failed: step.failed === true,
+    };
+    const html = step.method === 'totp' ? secondFactorPage(model) : recoveryCodePage(model);
+    return reply.code(step.failed ? HttpStatus.UNAUTHORIZED : HttpStatus.OK).headers(pageHeaders(step.request.redirectUri)).send(html);
+  }
 
   send(request: FastifyRequest, reply: FastifyReply, step: AuthorizationStep, options: StepResponseOptions): FastifyReply {
     if (step.kind === 'redirect') {

@@ -44,6 +44,12 @@ export class CsrfTokens {
     return { value, setCookie: serializeCookie(this.config.issuer, this.cookieName, value) };
   }
 
+  /** The browser's current CSRF binding, when its cookie is present and well formed. */
+  currentBinding(cookieHeader: string | string[] | undefined): string | undefined {
+    const value = readCookie(cookieHeader, this.cookieName);
+    return value !== undefined && BINDING_VALUE.test(value) ? value : undefined;
+  }
+
   /** The login form's token for a browser binding. */
   loginToken(binding: string): string {
     return this.mac(`login\0${binding}`);
@@ -63,11 +69,6 @@ export class CsrfTokens {
   /** @throws AuthorizationPageError `invalid_csrf_token` (403) unless `token` belongs to this session. */
   assertConsentToken(sessionId: string, token: string | undefined): void {
     if (!this.matches(this.consentToken(sessionId), token)) throw this.refusal();
-  }
-
-  private currentBinding(cookieHeader: string | string[] | undefined): string | undefined {
-    const value = readCookie(cookieHeader, this.cookieName);
-    return value !== undefined && BINDING_VALUE.test(value) ? value : undefined;
   }
 
   private mac(input: string): string {

@@ -15,7 +15,7 @@ export function htmlPage(title: string, body: string): string {
 <style>
   body { font-family: system-ui, sans-serif; max-width: 28rem; margin: 3rem auto; padding: 0 1rem; line-height: 1.5; color: #1b1b1b; }
   label { display: block; margin-top: 1rem; font-weight: 600; }
-  input[type=email], input[type=password] { display: block; width: 100%; box-sizing: border-box; padding: .5rem; font-size: 1rem; }
+  input[type=email], input[type=password], input[type=text] { display: block; width: 100%; box-sizing: border-box; padding: .5rem; font-size: 1rem; }
   button { margin-top: 1.25rem; margin-right: .5rem; padding: .5rem 1rem; border-radius: .25rem; background: #1f4fd1; color: #fff; border: 0; font-size: 1rem; }
   button.secondary { background: #5a5a5a; }
   .error { color: #a10000; }

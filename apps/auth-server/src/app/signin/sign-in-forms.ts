@@ -9,6 +9,13 @@ export interface LoginForm {
   readonly authorizationRequest: string | undefined;
 }
 
+/** A second-factor form as submitted: the code (authenticator or recovery code). Missing reads as empty: it fails. */
+export interface SecondFactorForm {
+  readonly code: string;
+  readonly csrfToken: string | undefined;
+  readonly authorizationRequest: string | undefined;
+}
+
 /** The consent form as submitted. */
 export interface ConsentForm {
   readonly allow: boolean;
@@ -25,6 +32,19 @@ export function loginForm(contentType: string | undefined, body: unknown): Login
   return {
     email: fields.get('email') ?? '',
     password: fields.get('password') ?? '',
+    csrfToken: fields.get('csrf_token'),
+    authorizationRequest: fields.get('authorization_request'),
+  };
+}
+
+/**
+ * Reads a second-factor form once, at the boundary; `field` is `code` or `recovery_code`.
+ * @throws AuthorizationPageError `invalid_request` for a body that is not a form or repeats a field.
+ */
+export function secondFactorForm(contentType: string | undefined, body: unknown, field: 'code' | 'recovery_code'): SecondFactorForm {
+  const fields = formFields(contentType, body);
+  return {
+    code: (fields.get(field) ?? '').trim(),
     csrfToken: fields.get('csrf_token'),
     authorizationRequest: fields.get('authorization_request'),
   };

@@ -19,6 +19,15 @@ export interface LoginPageModel {
   readonly failed?: boolean;
 }
 
+/** What the second-factor pages show (the authenticator code page and the recovery code page). */
+export interface SecondFactorPageModel {
+  readonly applicationName: string;
+  readonly sealedRequest: string;
+  readonly csrfToken: string;
+  /** Shown after a wrong code: one generic message. */
+  readonly failed?: boolean;
+}
+
 /** What the consent page shows. */
 export interface ConsentPageModel {
   readonly applicationName: string;
@@ -43,6 +52,44 @@ ${hidden(model.sealedRequest, model.csrfToken)}
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button>
 </form>`,
+  );
+}
+
+/**
+ * The second-factor page (CONTRACT: field `Authentication code`, button `Verify`, and a link
+ * `Use a recovery code`). `autocomplete="one-time-code"` lets browsers and password managers
+ * offer the code; the server alone decides what is valid.
+ */
+export function secondFactorPage(model: SecondFactorPageModel): string {
+  const error = model.failed ? '<p class="error" role="alert" id="code-error">That code did not work. Try the current code from your app.</p>\n' : '';
+  return htmlPage(
+    'Two-step verification',
+    `<h1>Two-step verification</h1>
+<p>Enter the 6-digit code from your authenticator app to continue to ${escapeHtml(model.applicationName)}.</p>
+${error}<form method="post" action="${SIGN_IN_PATHS.secondFactor}">
+${hidden(model.sealedRequest, model.csrfToken)}
+<label for="code">Authentication code</label>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required autofocus${model.failed ? ' aria-describedby="code-error"' : ''}>
+<button type="submit">Verify</button>
+</form>
+<p><a href="${SIGN_IN_PATHS.recoveryCode}?authorization_request=${encodeURIComponent(model.sealedRequest)}">Use a recovery code</a></p>`,
+  );
+}
+
+/** The recovery code page (CONTRACT: field `Recovery code`, button `Verify`). */
+export function recoveryCodePage(model: SecondFactorPageModel): string {
+  const error = model.failed ? '<p class="error" role="alert" id="code-error">That recovery code did not work.</p>\n' : '';
+  return htmlPage(
+    'Use a recovery code',
+    `<h1>Use a recovery code</h1>
+<p>Enter one of the recovery codes you saved when you set up two-step verification. Each code works once.</p>
+${error}<form method="post" action="${SIGN_IN_PATHS.recoveryCode}">
+${hidden(model.sealedRequest, model.csrfToken)}
+<label for="recovery_code">Recovery code</label>
+<input id="recovery_code" name="recovery_code" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" required autofocus${model.failed ? ' aria-describedby="code-error"' : ''}>
+<button type="submit">Verify</button>
+</form>
+<p><a href="${SIGN_IN_PATHS.secondFactor}?authorization_request=${encodeURIComponent(model.sealedRequest)}">Use your authenticator app instead</a></p>`,
   );
 }
 

@@ -2,4 +2,6 @@
 export const SIGN_IN_PATHS = {
   login: '/signin',
   consent: '/signin/consent',
+  secondFactor: '/signin/second-factor',
+  recoveryCode: '/signin/recovery-code',
 } as const;

@@ -1,0 +1,232 @@
+// Attack regressions for second factors (RFC 6238, OWASP ASVS 5.0 V6). Each test names the
+// attack and its source.
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { describeEachDatabase } from '@authkit/testing';
+import { ClientService } from '../src/app/clients/client.service';
+import { UserService } from '../src/app/users/user.service';
+import { allAuditEvents } from './user-grants.fixture';
+import { linkHref, MFA_CLIENT_ID, startSecondFactorKit, type SecondFactorKit } from './second-factor.fixture';
+
+const SYSTEM = { type: 'system', id: 'test' } as const;
+
+describeEachDatabase('second-factor attacks', (database) => {
+  let kit: SecondFactorKit;
+  let serial = 0;
+  beforeAll(async () => {
+    kit = await startSecondFactorKit(database());
+  });
+  afterAll(() => kit?.close());
+
+  async function enrolled(label: string) {
+    const email = `${label}-${++serial}@example.com`;
+    const { password } = await kit.createUser(email);
+    return kit.enrol(email, password);
+  }
+
+  /** A browser that gave the right password and now faces the second-factor page. */
+  async function challenged(user: { email: string; password: string }) {
+    const agent = kit.agent();
+    const result = await kit.authorize(agent, user.email, user.password);
+    expect(agent.page.html).toContain('Authentication code');
+    return { agent, result };
+  }
+
+  async function wrongCode(secret: string): Promise<string> {
+    const near = await Promise.all([-1, 0, 1, 2].map((s) => kit.code(secret, s)));
+    for (let n = 0; ; n++) {
+      const candidate = String(n).padStart(6, '0');
+      if (!near.includes(candidate)) return candidate;
+    }
+  }
+
+  // Online guessing of the code, RFC 6238 s5.2 ("throttling") / OWASP ASVS 5.0 V6.3.1: the
+  // attacker knows the password and tries codes, restarting the sign-in to get new challenges.
+  it('brute force: five codes per user per window, across challenges; then 429, even for the right code', async () => {
+    const user = await enrolled('guess'); // the confirmation was the first attempt of the window
+    const wrong = await wrongCode(user.secret);
+    for (let i = 0; i < 4; i++) {
+      const { agent } = await challenged(user); // a new challenge each time: the limit is per user
+      await agent.submit('Verify', { 'Authentication code': wrong });
+      expect(agent.page.status).toBe(401);
+    }
+    const { agent } = await challenged(user);
+    const recoveryPage = linkHref(agent, 'Use a recovery code');
+    await agent.submit('Verify', { 'Authentication code': await kit.code(user.secret, 1) });
+    expect(agent.page.status).toBe(429);
+    expect(agent.cookie('auth_session')).toBeUndefined();
+    // The recovery code path shares the count.
+    await agent.open(recoveryPage);
+    await agent.submit('Verify', { 'Recovery code': user.recoveryCodes[0]! });
+    expect(agent.page.status).toBe(429);
+    const events = await allAuditEvents(kit.server);
+    expect(events.filter((e) => e.type === 'rate_limit.exceeded' && e.details['throttler'] === 'mfa:account').length).toBeGreaterThan(0);
+  });
+
+  // TOTP replay, RFC 6238 s5.2 ("MUST NOT accept the second attempt of the OTP"): a code seen
+  // over a shoulder or phished is used again, also at the same moment (CWE-362).
+  it('replay: an accepted code works once, also when two browsers submit it at the same time', async () => {
+    const user = await enrolled('replay');
+    const code = await kit.code(user.secret, 1);
+    const first = await challenged(user);
+    const second = await challenged(user);
+    const outcomes = await Promise.all([
+      first.agent.submit('Verify', { 'Authentication code': code }),
+      second.agent.submit('Verify', { 'Authentication code': code }),
+    ]);
+    expect(outcomes.filter((callback) => callback !== undefined)).toHaveLength(1);
+    const third = await challenged(user);
+    await third.agent.submit('Verify', { 'Authentication code': code });
+    expect(third.agent.page.status).toBe(401);
+    // An older step's code (still inside the drift window) is refused after a newer one.
+    const fourth = await challenged(user);
+    await fourth.agent.submit('Verify', { 'Authentication code': await kit.code(user.secret, 0) });
+    expect(fourth.agent.page.status).toBe(401);
+  });
+
+  // Recovery code reuse, OWASP ASVS 5.0 V6.5.1 (single use), with a race (CWE-362).
+  it('recovery codes: each works once, also under concurrent use', async () => {
+    const user = await enrolled('recovery-race');
+    const code = user.recoveryCodes[3]!;
+    const agents = await Promise.all([challenged(user), challenged(user)]);
+    for (const { agent } of agents) await agent.open(linkHref(agent, 'Use a recovery code'));
+    const outcomes = await Promise.all(agents.map(({ agent }) => agent.submit('Verify', { 'Recovery code': code })));
+    expect(outcomes.filter((callback) => callback !== undefined)).toHaveLength(1);
+  });
+
+  // Second-factor bypass, OWASP ASVS 5.0 V6.3.3 / CWE-308: the password alone must not give a
+  // session, a code, or a usable challenge to anyone but the browser that gave it.
+  it('bypass: after the password alone nothing is signed in, and the challenge cookie cannot be forged, moved or kept', async () => {
+    const user = await enrolled('bypass');
+    const { agent } = await challenged(user);
+    // prompt=none in the same browser: still not signed in.
+    const silent = new URL(`${kit.server.url}/oauth2/authorize`);
+    silent.search = new URLSearchParams({ response_type: 'code', client_id: MFA_CLIENT_ID, scope: 'openid', state: 's', prompt: 'none', code_challenge: 'a'.repeat(43), code_challenge_method: 'S256' }).toString();
+    const answer = await agent.open(silent.toString());
+    expect(answer?.searchParams.get('error')).toBe('login_required');
+
+    // The challenge moved to another browser (other CSRF cookie): the login page, not a sign-in.
+    const thief = await challenged(await enrolled('bypass-thief'));
+    thief.agent.setCookie('auth_mfa', agent.cookie('auth_mfa')!);
+    const before = thief.agent.page.html;
+    expect(before).toContain('Authentication code');
+    await thief.agent.submit('Verify', { 'Authentication code': await kit.code(user.secret, 1) });
+    expect(thief.agent.page.html).toContain('Password');
+    expect(thief.agent.cookie('auth_session')).toBeUndefined();
+
+    // Forged and altered challenges.
+    for (const forged of [randomBytes(64).toString('base64url'), `${agent.cookie('auth_mfa')!.slice(0, -2)}AA`, 'a.b.c', '']) {
+      const victim = await challenged(user);
+      victim.agent.setCookie('auth_mfa', forged);
+      await victim.agent.submit('Verify', { 'Authentication code': await kit.code(user.secret, 1) });
+      expect(victim.agent.cookie('auth_session')).toBeUndefined();
+      expect(victim.agent.page.html).toContain('Password');
+    }
+
+    // Kept past its five minutes.
+    const late = await challenged(user);
+    kit.advance(301_000);
+    await late.agent.submit('Verify', { 'Authentication code': await kit.code(user.secret, 1) });
+    expect(late.agent.page.html).toContain('Password');
+    expect(late.agent.cookie('auth_session')).toBeUndefined();
+  });
+
+  // Login CSRF into the second step, OWASP ASVS 5.0 V3.5.1: the code form needs this browser's token.
+  it('CSRF: a second-factor post without the form token is refused (403)', async () => {
+    const user = await enrolled('csrf');
+    const { agent } = await challenged(user);
+    const response = await fetch(`${kit.server.url}/signin/second-factor`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `auth_mfa=${agent.cookie('auth_mfa')}; auth_csrf=${agent.cookie('auth_csrf')}` },
+      body: new URLSearchParams({ code: await kit.code(user.secret, 1) }),
+    });
+    expect(response.status).toBe(403);
+  });
+
+  // Account disabled during the sign-in, OWASP ASVS 5.0 V7.4.2: the code no longer completes it.
+  it('a user disabled between password and code is not signed in', async () => {
+    const user = await enrolled('disabled');
+    const { agent } = await challenged(user);
+    await kit.server.app.get(UserService).setDisabled(user.email, true, SYSTEM);
+    await agent.submit('Verify', { 'Authentication code': await kit.code(user.secret, 1) });
+    expect(agent.cookie('auth_session')).toBeUndefined();
+    expect(agent.page.html).toContain('Password');
+  });
+
+  // Token theft against the account API, RFC 9700 s4.10 (sender constraint) / CWE-639: an
+  // access token alone, another client's token, a public client, a revoked or a machine
+  // token cannot change anyone's second factor.
+  it('account API: a stolen token needs its own client credentials; public clients and other tokens are refused', async () => {
+    const { email, password } = await kit.createUser(`account-${++serial}@example.com`);
+    const token = await kit.accessToken(email, password);
+    const other = await kit.server.app.get(ClientService).create(
+      { client_id: `other-${serial}`, grant_types: ['client_credentials'], scope: 'demo:read', token_endpoint_auth_method: 'client_secret_basic' },
+      SYSTEM,
+    );
+    const otherBasic = `Basic ${Buffer.from(`${other.client_id}:${other.client_secret}`).toString('base64')}`;
+    await kit.server.app.get(ClientService).create(
+      { client_id: `public-${serial}`, grant_types: ['authorization_code'], redirect_uris: ['http://127.0.0.1/cb'], scope: 'openid', token_endpoint_auth_method: 'none' },
+      SYSTEM,
+    );
+
+    expect(await kit.account('/account/mfa/totp', token, {}, '')).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+    expect(await kit.account('/account/mfa/totp', token, {}, `Bearer ${token}`)).toMatchObject({ status: 401 });
+    expect(await kit.account('/account/mfa/totp', token, {}, otherBasic)).toMatchObject({ status: 401, body: { error: 'invalid_token' } });
+    expect(await kit.account('/account/mfa/totp', token, { client_id: `public-${serial}` }, '')).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+
+    const machine = await fetch(`${kit.server.url}/oauth2/token`, {
+      method: 'POST',
+      headers: { authorization: otherBasic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials' }),
+    });
+    const machineToken = ((await machine.json()) as { access_token: string }).access_token;
+    expect(await kit.account('/account/mfa', machineToken, {}, otherBasic)).toMatchObject({ status: 401, body: { error: 'invalid_token' } });
+    for (const bogus of ['', 'x', `${token}x`, token.split('.').slice(0, 2).join('.') + '.', '\u0000']) {
+      expect((await kit.account('/account/mfa', bogus)).status).toBeGreaterThanOrEqual(400);
+      expect((await kit.account('/account/mfa', bogus)).status).toBeLessThan(500);
+    }
+
+    const revoke = await fetch(`${kit.server.url}/oauth2/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${MFA_CLIENT_ID}:${kit.secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }),
+    });
+    expect(revoke.status).toBe(200);
+    expect(await kit.account('/account/mfa', token)).toMatchObject({ status: 401, body: { error: 'invalid_token' } });
+  });
+
+  // Silent factor replacement, OWASP ASVS 5.0 V6.4.x: with a confirmed authenticator, a new
+  // one cannot be started, and turning it off needs a current code, not a recovery code.
+  it('turning off needs a current authenticator code; a recovery code or nothing does not do', async () => {
+    const user = await enrolled('turn-off');
+    const token = await kit.accessToken(user.email, user.password).catch(() => undefined);
+    expect(token).toBeUndefined(); // the password alone no longer yields a token
+    const { agent, result } = await challenged(user);
+    const callback = await agent.submit('Verify', { 'Authentication code': await kit.code(user.secret, 1) });
+    const access = (await kit.exchange({ ...result, callback })).access_token;
+    expect(await kit.account('/account/mfa/totp/disable', access, { code: user.recoveryCodes[0]! })).toMatchObject({ status: 400, body: { error: 'invalid_code' } });
+    expect(await kit.account('/account/mfa/totp/disable', access)).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    expect(await kit.account('/account/mfa', access)).toMatchObject({ body: { totp: { enabled: true } } });
+  });
+
+  // Secrets at rest and in logs, OWASP ASVS 5.0 V6.5.2 / V16.2.5 (CWE-312, CWE-532): the TOTP
+  // secret is stored encrypted, recovery codes only hashed, and neither, nor any code, is logged.
+  it('no TOTP secret, code or recovery code in the database in clear, the logs or the audit rows', async () => {
+    const user = await enrolled('secrets');
+    const { agent } = await challenged(user);
+    const code = await kit.code(user.secret, 1);
+    await agent.submit('Verify', { 'Authentication code': code });
+    const dataSource = kit.server.app.get(DataSource);
+    const stored = JSON.stringify([await dataSource.query('SELECT * FROM user_totp'), await dataSource.query('SELECT * FROM recovery_codes')]);
+    const audit = JSON.stringify(await allAuditEvents(kit.server));
+    const logs = kit.server.logs.text();
+    const plain = user.recoveryCodes.map((c) => c.replace(/-/g, ''));
+    for (const secret of [user.secret, ...user.recoveryCodes, ...plain]) {
+      expect(stored).not.toContain(secret);
+      expect(audit).not.toContain(secret);
+      expect(logs).not.toContain(secret);
+    }
+    expect(logs).not.toContain(`"code":"${code}"`);
+    expect(audit).not.toContain(code);
+  });
+});

@@ -28,6 +28,8 @@ const USAGE = `usage: authctl <command> [options] [--json]
   user revoke-sessions ID|EMAIL [SESSION_ID]
   user consents ID|EMAIL
   user revoke-consent ID|EMAIL CLIENT_ID
+  user mfa ID|EMAIL
+  user reset-mfa ID|EMAIL
   keys list
   keys rotate
   audit tail [--limit N] [--type T] [--user U]
@@ -181,6 +183,10 @@ async function run(argv) {
       return admin(`/users/${need(id, 'a user id or email')}/sessions`, { method: 'DELETE' });
     case 'user consents':
       return admin(`/users/${need(id, 'a user id or email')}/consents`);
+    case 'user mfa':
+      return admin(`/users/${need(id, 'a user id or email')}/mfa`);
+    case 'user reset-mfa':
+      return admin(`/users/${need(id, 'a user id or email')}/mfa`, { method: 'DELETE' });
     case 'user revoke-consent': {
       const user = need(id, 'a user id or email');
       await admin(`/users/${user}/consents/${need(second, 'a client id')}`, { method: 'DELETE' });

@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { describeEachDatabase } from '@authkit/testing';
+import { ClientService } from '../src/app/clients/client.service';
 import { allAuditEvents } from './user-grants.fixture';
 import { linkHref, startSecondFactorKit, type SecondFactorKit } from './second-factor.fixture';
 
@@ -153,5 +156,34 @@ describeEachDatabase('second factors', (database) => {
     for (const limit of ['0', '101', '-1', '1.5', 'x']) {
       expect(await kit.account('/account/events', token, { limit })).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
     }
+  });
+
+  it("lets an operator see and remove a user's second factor with authctl (lost device and codes)", async () => {
+    const { password } = await kit.createUser('lost-device@example.com');
+    const user = await kit.enrol('lost-device@example.com', password);
+    const ops = await kit.server.app.get(ClientService).create({ client_id: 'ops-mfa', grant_types: ['client_credentials'], scope: 'admin' }, { type: 'system', id: 'test' });
+    const authctl = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string }>((done) => {
+        execFile(
+          process.execPath,
+          ['scripts/authctl.mjs', ...args],
+          {
+            cwd: resolve(__dirname, '../../..'),
+            timeout: 20_000,
+            env: { PATH: process.env['PATH'], AUTHCTL_URL: kit.server.url, AUTHCTL_CLIENT_ID: ops.client_id, AUTHCTL_CLIENT_SECRET: ops.client_secret },
+          },
+          (error, stdout) => done({ code: error ? Number(error.code ?? -1) : 0, stdout }),
+        );
+      });
+    const shown = await authctl('user', 'mfa', user.email, '--json');
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout)).toEqual({ totp: { enabled: true, pending: false }, recovery_codes_remaining: 10 });
+    const reset = await authctl('user', 'reset-mfa', user.email, '--json');
+    expect(JSON.parse(reset.stdout)).toEqual({ removed: true, totp: { enabled: false, pending: false }, recovery_codes_remaining: 0 });
+    expect(JSON.parse((await authctl('user', 'reset-mfa', user.email, '--json')).stdout)).toMatchObject({ removed: false });
+    const plain = await kit.authorize(kit.agent(), user.email, user.password);
+    expect((await kit.exchange(plain)).claims()).toMatchObject({ amr: ['pwd'] });
+    const removal = (await allAuditEvents(kit.server)).find((e) => e.type === 'mfa.disabled' && e.details['by'] === 'admin');
+    expect(removal?.actor).toMatchObject({ type: 'client', id: 'ops-mfa' });
   });
 });

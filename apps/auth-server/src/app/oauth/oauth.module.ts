@@ -14,6 +14,7 @@ import { CsrfTokens } from '../signin/csrf-tokens';
 import { PasswordSignIn } from '../signin/password-sign-in.service';
 import { AccountCallers } from '../account/account-caller';
 import { AccountController } from '../account/account.controller';
+import { AdminMfaController } from '../admin/admin-mfa.controller';
 import { MFA_CRYPTO_PROVIDERS } from '../mfa/mfa-crypto.providers';
 import { SecondFactorAttempts } from '../mfa/second-factor-attempts';
 import { SecondFactorChallenges } from '../mfa/second-factor-challenge';
@@ -82,6 +83,7 @@ export class OAuthModule {
         UserinfoController,
         EndSessionController,
         AccountController,
+        AdminMfaController,
       ],
       providers: [
         { provide: KeyEncryptionKey, useValue: kek },

@@ -8,6 +8,7 @@ import { ApiController } from './api/api.controller';
 import { demoAuthOptions } from './auth-options.factory';
 import { HomeController } from './home.controller';
 import { DEMO_CLIENT_SECRET } from './oidc/client-secret';
+import { SecurityModule } from './security/security.module';
 import { DEMO_REDIS, SessionModule, type SessionModuleOptions } from './session/session.module';
 import { SessionService } from './session/session.service';
 import { SignInModule } from './sign-in/sign-in.module';
@@ -27,6 +28,7 @@ export class DemoModule {
           inject: [APP_CONFIG, DEMO_CLIENT_SECRET, DEMO_REDIS, SessionService],
         }),
         SignInModule,
+        SecurityModule,
       ],
       controllers: [HomeController, ApiController],
     };

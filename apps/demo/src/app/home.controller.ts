@@ -50,6 +50,7 @@ function signedIn(session: SessionView): string {
 <ul>
 <li><a href="/api/me">/api/me</a>: who the API sees</li>
 <li><a href="/api/reports">/api/reports</a>: needs scope <code>demo:read</code></li>
+<li><a href="/security">Security</a>: two-factor authentication and recent security events</li>
 </ul>
 <form method="post" action="/auth/logout">
 <input type="hidden" name="csrf" value="${escapeHtml(session.csrfToken)}">

@@ -6,6 +6,7 @@ import { captureLogs } from '@authkit/testing';
 import { Clock } from '../../src/app/session/clock';
 import { createDemo } from '../../src/server';
 import { TestBrowser } from './browser';
+import { startFakeAccountApi, type FakeAccountApi } from './fake-account-api';
 import { startTestIssuer, type TestIssuer } from './oidc-issuer';
 
 /** A clock the test moves forward instead of sleeping. */
@@ -22,6 +23,8 @@ export interface DemoHarness {
   readonly demo: NestFastifyApplication;
   readonly demoUrl: string;
   readonly issuer: TestIssuer;
+  /** The stand-in for auth-server's account API, reached through the issuer at `<issuer>/account/*`. */
+  readonly account: FakeAccountApi;
   readonly clock: ShiftableClock;
   readonly logs: ReturnType<typeof captureLogs>;
   /** Starts another demo instance with the same configuration and session store (Redis): its base URL. */
@@ -48,7 +51,15 @@ export async function startDemoHarness(
 ): Promise<DemoHarness> {
   const port = await freePort();
   const demoUrl = `http://127.0.0.1:${port}`;
-  const issuer = await startTestIssuer({ redirectUri: `${demoUrl}/auth/callback`, postLogoutRedirectUri: `${demoUrl}/`, audience: `${demoUrl}/api`, accessTokenTtl: options.accessTokenTtl });
+  const account = await startFakeAccountApi();
+  const issuer = await startTestIssuer({
+    redirectUri: `${demoUrl}/auth/callback`,
+    postLogoutRedirectUri: `${demoUrl}/`,
+    audience: `${demoUrl}/api`,
+    accessTokenTtl: options.accessTokenTtl,
+    accountApiUrl: account.url,
+  });
+  account.connect(issuer.issuer, issuer.clientId, issuer.clientSecret);
   const clock = new ShiftableClock();
   const logs = captureLogs();
   const config = loadConfig({
@@ -71,6 +82,7 @@ export async function startDemoHarness(
     demo,
     demoUrl,
     issuer,
+    account,
     clock,
     logs,
     async startPeer() {
@@ -91,6 +103,7 @@ export async function startDemoHarness(
       for (const peer of peers) await peer.close();
       await demo.close();
       await issuer.stop();
+      await account.close();
     },
   };
 }

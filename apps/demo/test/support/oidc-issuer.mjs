@@ -6,7 +6,8 @@
 // {"msg":"listening",...} once, then {"event":...} per grant, rotation and revocation.
 //
 // Environment: REDIRECT_URI, CLIENT_SECRET (required); CLIENT_ID, AUDIENCE, ACCESS_TOKEN_TTL,
-// POST_LOGOUT_REDIRECT_URI (RP-Initiated Logout, enabled by default in oidc-provider 9).
+// POST_LOGOUT_REDIRECT_URI (RP-Initiated Logout, enabled by default in oidc-provider 9),
+// ACCOUNT_API_URL (where `/account/*`, auth-server's account API, is forwarded: a test's stand-in).
 import { createPublicKey, generateKeyPairSync, randomBytes, timingSafeEqual, verify } from 'node:crypto';
 import { createServer } from 'node:http';
 
@@ -20,6 +21,7 @@ const clientId = process.env.CLIENT_ID ?? 'demo-web';
 const audience = process.env.AUDIENCE ?? 'http://localhost:4200/api';
 const accessTokenTtl = Number(process.env.ACCESS_TOKEN_TTL ?? 600);
 const postLogoutRedirectUri = process.env.POST_LOGOUT_REDIRECT_URI;
+const accountApiUrl = process.env.ACCOUNT_API_URL;
 const SCOPE = 'openid profile email offline_access demo:read';
 
 const { default: Provider } = await import('oidc-provider');
@@ -117,8 +119,33 @@ async function introspect(req, res) {
   res.end(JSON.stringify(active ? { ...claims, active } : { active: false }));
 }
 
+/**
+ * Forwards a request of auth-server's account API (`/account/*`) to the test's stand-in, so
+ * that the demo finds it under the issuer as it will in production. No answer there: 502.
+ */
+async function forwardToAccountApi(req, res) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  const headers = {};
+  for (const name of ['content-type', 'authorization', 'accept']) if (req.headers[name]) headers[name] = req.headers[name];
+  try {
+    const upstream = await fetch(new URL(req.url, accountApiUrl), { method: req.method, headers, body: req.method === 'GET' ? undefined : Buffer.concat(chunks), redirect: 'manual' });
+    const body = Buffer.from(await upstream.arrayBuffer());
+    res.statusCode = upstream.status;
+    for (const name of ['content-type', 'cache-control', 'retry-after']) if (upstream.headers.has(name)) res.setHeader(name, upstream.headers.get(name));
+    res.end(body);
+  } catch {
+    res.statusCode = 502;
+    res.end();
+  }
+}
+
 const callback = provider.callback();
 server.on('request', (req, res) => {
+  if (accountApiUrl && req.url.startsWith('/account/')) {
+    forwardToAccountApi(req, res);
+    return;
+  }
   if (req.method === 'POST' && req.url === '/token/introspection') {
     introspect(req, res).catch(() => {
       res.statusCode = 500;

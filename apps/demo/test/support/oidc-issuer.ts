@@ -24,7 +24,14 @@ export interface TestIssuer {
 }
 
 /** Starts the issuer with the demo's client registered for `redirectUri`. */
-export async function startTestIssuer(options: { redirectUri: string; audience: string; accessTokenTtl?: number; postLogoutRedirectUri?: string }): Promise<TestIssuer> {
+export async function startTestIssuer(options: {
+  redirectUri: string;
+  audience: string;
+  accessTokenTtl?: number;
+  postLogoutRedirectUri?: string;
+  /** Where the issuer forwards `/account/*` (auth-server's account API): a test's stand-in. */
+  accountApiUrl?: string;
+}): Promise<TestIssuer> {
   const clientId = 'demo-web';
   const clientSecret = randomBytes(32).toString('base64url');
   const child: ChildProcess = spawn(process.execPath, [join(__dirname, 'oidc-issuer.mjs')], {
@@ -37,6 +44,7 @@ export async function startTestIssuer(options: { redirectUri: string; audience: 
       AUDIENCE: options.audience,
       ACCESS_TOKEN_TTL: String(options.accessTokenTtl ?? 600),
       ...(options.postLogoutRedirectUri ? { POST_LOGOUT_REDIRECT_URI: options.postLogoutRedirectUri } : {}),
+      ...(options.accountApiUrl ? { ACCOUNT_API_URL: options.accountApiUrl } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -41,12 +41,16 @@ export class IssuerUnavailableError extends Error {
 export class RelyingPartyService {
   private configuration: Promise<oidc.Configuration> | undefined;
   private lastFailureAt = 0;
+  /** How the demo authenticates at auth-server (its registered `token_endpoint_auth_method`). */
+  private readonly clientAuth: oidc.ClientAuth;
 
   constructor(
     @InjectAppConfig() private readonly config: AppConfig,
-    @Inject(DEMO_CLIENT_SECRET) private readonly clientSecret: string,
+    @Inject(DEMO_CLIENT_SECRET) clientSecret: string,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.clientAuth = oidc.ClientSecretPost(clientSecret);
+  }
 
   /** `<DEMO_PUBLIC_URL>/auth/callback`, the redirect URI registered at auth-server. */
   get redirectUri(): string {
@@ -143,6 +147,22 @@ export class RelyingPartyService {
     }
   }
 
+  /**
+   * A form POST to `<issuer><path>` (the issuer as discovered), authenticated as the demo
+   * exactly as at the token endpoint: the same openid-client `ClientAuth` adds the
+   * credentials. Redirects are not followed. For auth-server's own APIs beside OAuth, such
+   * as the account API.
+   * @throws IssuerUnavailableError when discovery fails; network and timeout errors of fetch.
+   */
+  async postAsClient(path: string, fields: Readonly<Record<string, string>>): Promise<Response> {
+    const configuration = await this.discovered();
+    const issuer = configuration.serverMetadata().issuer.replace(/\/$/, '');
+    const body = new URLSearchParams(fields);
+    const headers = new Headers({ accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' });
+    this.clientAuth(configuration.serverMetadata(), configuration.clientMetadata(), body, headers);
+    return fetch(`${issuer}${path}`, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(HTTP_TIMEOUT_S * 1000) });
+  }
+
   /** `<DEMO_PUBLIC_URL>/`, where auth-server sends the browser back after sign-out. */
   get postLogoutRedirectUri(): string {
     return new URL('/', this.config.demo.publicUrl).href;
@@ -166,7 +186,7 @@ export class RelyingPartyService {
     }
     const issuer = new URL(this.config.issuer);
     const attempt = oidc
-      .discovery(issuer, this.config.demo.clientId, undefined, oidc.ClientSecretPost(this.clientSecret), {
+      .discovery(issuer, this.config.demo.clientId, undefined, this.clientAuth, {
         // Plain http only for a development issuer; production config already demands https.
         ...(issuer.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : {}),
         timeout: HTTP_TIMEOUT_S,

@@ -111,14 +111,46 @@ export class SessionService {
     const record = await this.load(id);
     if (record === undefined) return undefined;
     if (record.accessTokenExpiresAt - this.clock.now() > REFRESH_MARGIN_MS) return record.accessToken;
-    // Single flight: a rotated refresh token used twice makes auth-server revoke the whole
-    // family (RFC 9700 s4.14.2), so concurrent requests of one session share one refresh.
-    let flight = this.refreshing.get(id);
-    if (flight === undefined) {
-      flight = this.refresh(id).finally(() => this.refreshing.delete(id));
-      this.refreshing.set(id, flight);
-    }
-    return flight;
+    return this.singleFlight(id, () => this.refresh(id));
+  }
+
+  /**
+   * A new access token for session `id` after a resource refused `rejected` as invalid
+   * (RFC 6750 s3.1 `invalid_token`) although it had not expired by the demo's clock: one
+   * refresh, whatever the token's remaining lifetime, unless another request already
+   * replaced it. Undefined when there is no live session or the refresh token is dead (which
+   * ends the session): the user has to sign in again.
+   * @throws when the store or auth-server cannot answer.
+   */
+  async accessTokenAfterRejection(id: string, rejected: string): Promise<string | undefined> {
+    return this.singleFlight(id, () => this.refresh(id, rejected));
+  }
+
+  /**
+   * Keeps `value` under `name` beside session `id`, for at most `ttlMs` and never beyond the
+   * session's absolute lifetime: short-lived server-side state of one page flow (such as a
+   * pending authenticator enrollment) that must not travel through the browser. A separate
+   * store entry, so a concurrent refresh rewriting the session cannot drop it.
+   * @returns false when there is no live session.
+   */
+  async attach(id: string, name: string, value: string, ttlMs: number): Promise<boolean> {
+    const record = await this.load(id);
+    if (record === undefined) return false;
+    const ttl = Math.min(ttlMs, record.createdAt + this.absoluteMs - this.clock.now());
+    if (ttl <= 0) return false;
+    await this.store.set(attachmentKey(id, name), value, ttl);
+    return true;
+  }
+
+  /** The value attached under `name` to the live session `id`, or undefined. */
+  async attachment(id: string, name: string): Promise<string | undefined> {
+    if ((await this.load(id)) === undefined) return undefined;
+    return this.store.get(attachmentKey(id, name));
+  }
+
+  /** Removes what is attached under `name` to session `id`. */
+  async detach(id: string, name: string): Promise<void> {
+    await this.store.delete(attachmentKey(id, name));
   }
 
   /** True when `candidate` is the sign-out form token of the session `id` (constant-time compare). */
@@ -151,49 +183,68 @@ export class SessionService {
     return { ...(record?.idToken ? { idToken: record.idToken } : {}), issuerUnreachable };
   }
 
-  private async refresh(id: string): Promise<string | undefined> {
+  /**
+   * Single flight: a rotated refresh token used twice makes auth-server revoke the whole
+   * family (RFC 9700 s4.14.2), so concurrent requests of one session share one refresh.
+   */
+  private singleFlight(id: string, refresh: () => Promise<string | undefined>): Promise<string | undefined> {
+    let flight = this.refreshing.get(id);
+    if (flight === undefined) {
+      flight = refresh().finally(() => this.refreshing.delete(id));
+      this.refreshing.set(id, flight);
+    }
+    return flight;
+  }
+
+  /**
+   * Refreshes the session's access token when it expires within the margin or, with
+   * `rejected`, when it is still that refused token.
+   */
+  private async refresh(id: string, rejected?: string): Promise<string | undefined> {
     // The in-process flight covers one instance; the store lease covers several sharing Redis.
     const lease = `refresh:${hashed(id)}`;
-    if (!(await this.store.setIfAbsent(lease, '1', REFRESH_LEASE_MS))) return this.awaitRefreshElsewhere(id);
+    if (!(await this.store.setIfAbsent(lease, '1', REFRESH_LEASE_MS))) return this.awaitRefreshElsewhere(id, rejected);
     try {
-      return await this.refreshHoldingLease(id);
+      return await this.refreshHoldingLease(id, rejected);
     } finally {
       await this.store.delete(lease).catch(() => undefined);
     }
   }
 
   /** Another instance refreshes this session: wait for its result instead of burning the token twice. */
-  private async awaitRefreshElsewhere(id: string): Promise<string | undefined> {
+  private async awaitRefreshElsewhere(id: string, rejected: string | undefined): Promise<string | undefined> {
     const deadline = Date.now() + REFRESH_LEASE_MS;
     for (;;) {
       const record = await this.load(id);
       if (record === undefined) return undefined;
-      if (record.accessTokenExpiresAt - this.clock.now() > REFRESH_MARGIN_MS) return record.accessToken;
+      if (!this.needsRefresh(record, rejected)) return record.accessToken;
       if (Date.now() >= deadline) {
-        if (record.accessTokenExpiresAt > this.clock.now()) return record.accessToken;
+        if (rejected === undefined && record.accessTokenExpiresAt > this.clock.now()) return record.accessToken;
         throw new Error('session refresh still in progress elsewhere');
       }
       await new Promise((resolve) => setTimeout(resolve, REFRESH_POLL_MS));
     }
   }
 
-  private async refreshHoldingLease(id: string): Promise<string | undefined> {
+  private needsRefresh(record: SessionRecord, rejected: string | undefined): boolean {
+    return record.accessToken === rejected || record.accessTokenExpiresAt - this.clock.now() <= REFRESH_MARGIN_MS;
+  }
+
+  private async refreshHoldingLease(id: string, rejected: string | undefined): Promise<string | undefined> {
     const record = await this.load(id);
     if (record === undefined) return undefined;
     const now = this.clock.now();
-    if (record.accessTokenExpiresAt - now > REFRESH_MARGIN_MS) return record.accessToken;
-    if (record.refreshToken === undefined) return this.expire(id, record, now);
+    if (!this.needsRefresh(record, rejected)) return record.accessToken;
+    if (record.refreshToken === undefined) return rejected === undefined ? this.expire(id, record, now) : this.drop(id);
     let tokens: GrantedTokens;
     try {
       tokens = await this.relyingParty.refresh(record.refreshToken);
     } catch (error) {
       // RFC 6749 s5.2: invalid_grant means the refresh token is dead; the session ends with it.
-      if (error instanceof ResponseBodyError && error.error === 'invalid_grant') {
-        await this.store.delete(sessionKey(id));
-        return undefined;
-      }
+      if (error instanceof ResponseBodyError && error.error === 'invalid_grant') return this.drop(id);
       this.logger.warn(`token refresh failed (${describeError(error)})`);
-      if (record.accessTokenExpiresAt > now) return record.accessToken;
+      // A token that was refused already is of no use, however long it has left.
+      if (rejected === undefined && record.accessTokenExpiresAt > now) return record.accessToken;
       throw error;
     }
     await this.save(id, { ...record, ...tokens, refreshToken: tokens.refreshToken ?? record.refreshToken, idToken: tokens.idToken ?? record.idToken, lastSeenAt: now });
@@ -202,6 +253,10 @@ export class SessionService {
 
   private async expire(id: string, record: SessionRecord, now: number): Promise<string | undefined> {
     if (record.accessTokenExpiresAt > now) return record.accessToken;
+    return this.drop(id);
+  }
+
+  private async drop(id: string): Promise<undefined> {
     await this.store.delete(sessionKey(id));
     return undefined;
   }
@@ -240,6 +295,10 @@ function hashed(handle: string): string {
 
 function sessionKey(id: string): string {
   return `session:${hashed(id)}`;
+}
+
+function attachmentKey(id: string, name: string): string {
+  return `session:${hashed(id)}:${name}`;
 }
 
 function loginKey(handle: string): string {

@@ -11,6 +11,8 @@ import { startAuthServer, type RunningAuthServer } from './auth-server.fixture';
 const SYSTEM = { type: 'system', id: 'test' } as const;
 export const MFA_REDIRECT_URI = 'https://rp.mfa.test/callback';
 export const MFA_CLIENT_ID = 'rp-mfa';
+/** A second client allowed to call the account API (for tokens of one client presented by another). */
+export const MFA_PEER_CLIENT_ID = 'rp-mfa-peer';
 
 /** An account API answer. */
 export interface AccountAnswer {
@@ -52,8 +54,11 @@ export interface SecondFactorKit {
   /** The server's current time, ms. */
   now(): number;
   createUser(email: string, roles?: string[]): Promise<{ email: string; password: string }>;
-  /** Starts an authorization in `agent` and signs in with the password; stops at the next page or the callback. */
-  authorize(agent: UserAgent, email: string, password: string): Promise<AuthorizeResult>;
+  /**
+   * Starts an authorization in `agent` (with `prompt=login` unless `silentlyIfSignedIn`) and
+   * signs in with the password when asked; stops at the next page or the callback.
+   */
+  authorize(agent: UserAgent, email: string, password: string, silentlyIfSignedIn?: boolean): Promise<AuthorizeResult>;
   /** Exchanges a callback for tokens. */
   exchange(result: AuthorizeResult): Promise<client.TokenEndpointResponse & client.TokenEndpointResponseHelpers>;
   /** A password-only access token for the user (no second factor on the account yet). */
@@ -67,7 +72,7 @@ export interface SecondFactorKit {
 }
 
 export async function startSecondFactorKit(database: DatabaseLocation, env: NodeJS.ProcessEnv = {}): Promise<SecondFactorKit> {
-  const server = await startAuthServer(database, { TRUST_PROXY: '1', ...env });
+  const server = await startAuthServer(database, { TRUST_PROXY: '1', AUTH_ACCOUNT_CLIENTS: `${MFA_CLIENT_ID},${MFA_PEER_CLIENT_ID}`, ...env });
   const clock = server.app.get(SessionClock);
   let offsetMs = 0;
   const realNow = clock.now.bind(clock);
@@ -105,7 +110,7 @@ export async function startSecondFactorKit(database: DatabaseLocation, env: Node
       await server.app.get(UserService).create({ email, password, roles }, SYSTEM);
       return { email, password };
     },
-    async authorize(agent, email, password) {
+    async authorize(agent, email, password, silentlyIfSignedIn = false) {
       const verifier = client.randomPKCECodeVerifier();
       const state = client.randomState();
       const nonce = client.randomNonce();
@@ -116,7 +121,7 @@ export async function startSecondFactorKit(database: DatabaseLocation, env: Node
         nonce,
         code_challenge: await client.calculatePKCECodeChallenge(verifier),
         code_challenge_method: 'S256',
-        prompt: 'login',
+        ...(silentlyIfSignedIn ? {} : { prompt: 'login' }),
       });
       let callback = await agent.open(url.toString());
       if (!callback && agent.page.html.includes('Password')) callback = await agent.submit('Sign in', { Email: email, Password: password });

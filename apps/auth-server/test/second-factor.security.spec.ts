@@ -1,12 +1,14 @@
 // Attack regressions for second factors (RFC 6238, OWASP ASVS 5.0 V6). Each test names the
 // attack and its source.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { refreshTokenGrant } from 'openid-client';
 import { DataSource } from 'typeorm';
 import { describeEachDatabase } from '@authkit/testing';
 import { ClientService } from '../src/app/clients/client.service';
+import { SessionService } from '../src/app/sessions/session.service';
 import { UserService } from '../src/app/users/user.service';
 import { allAuditEvents } from './user-grants.fixture';
-import { linkHref, MFA_CLIENT_ID, startSecondFactorKit, type SecondFactorKit } from './second-factor.fixture';
+import { linkHref, MFA_CLIENT_ID, MFA_PEER_CLIENT_ID, startSecondFactorKit, type SecondFactorKit } from './second-factor.fixture';
 
 const SYSTEM = { type: 'system', id: 'test' } as const;
 
@@ -160,7 +162,7 @@ describeEachDatabase('second-factor attacks', (database) => {
     const { email, password } = await kit.createUser(`account-${++serial}@example.com`);
     const token = await kit.accessToken(email, password);
     const other = await kit.server.app.get(ClientService).create(
-      { client_id: `other-${serial}`, grant_types: ['client_credentials'], scope: 'demo:read', token_endpoint_auth_method: 'client_secret_basic' },
+      { client_id: MFA_PEER_CLIENT_ID, grant_types: ['client_credentials'], scope: 'demo:read', token_endpoint_auth_method: 'client_secret_basic' },
       SYSTEM,
     );
     const otherBasic = `Basic ${Buffer.from(`${other.client_id}:${other.client_secret}`).toString('base64')}`;
@@ -171,7 +173,7 @@ describeEachDatabase('second-factor attacks', (database) => {
 
     expect(await kit.account('/account/mfa/totp', token, {}, '')).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
     expect(await kit.account('/account/mfa/totp', token, {}, `Bearer ${token}`)).toMatchObject({ status: 401 });
-    expect(await kit.account('/account/mfa/totp', token, {}, otherBasic)).toMatchObject({ status: 401, body: { error: 'invalid_token' } });
+    expect(await kit.account('/account/mfa/totp', token, {}, otherBasic)).toMatchObject({ status: 401, body: { error: 'invalid_token' } }); // allowed client, not the token's
     expect(await kit.account('/account/mfa/totp', token, { client_id: `public-${serial}` }, '')).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
 
     const machine = await fetch(`${kit.server.url}/oauth2/token`, {
@@ -228,5 +230,109 @@ describeEachDatabase('second-factor attacks', (database) => {
     }
     expect(logs).not.toContain(`"code":"${code}"`);
     expect(audit).not.toContain(code);
+  });
+
+  // Factor takeover by a third-party client, CWE-285: a client the user merely signed in to
+  // (openid scope, consent) must not read their events or set up an authenticator of its
+  // choosing (which would lock the user out).
+  it('third-party clients cannot use the account API; only AUTH_ACCOUNT_CLIENTS can', async () => {
+    const { email, password } = await kit.createUser(`third-party-${++serial}@example.com`);
+    const view = await kit.server.app.get(ClientService).create(
+      {
+        client_id: `third-party-${serial}`,
+        grant_types: ['authorization_code'],
+        redirect_uris: ['https://third.party.test/cb'],
+        scope: 'openid',
+        token_endpoint_auth_method: 'client_secret_basic',
+        skip_consent: true,
+      },
+      SYSTEM,
+    );
+    const basic = `Basic ${Buffer.from(`${view.client_id}:${view.client_secret}`).toString('base64')}`;
+    const agent = kit.agent();
+    await kit.authorize(agent, email, password); // signed in at auth-server
+    const verifier = 'v'.repeat(43);
+    const url = new URL(`${kit.server.url}/oauth2/authorize`);
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: view.client_id,
+      redirect_uri: 'https://third.party.test/cb',
+      scope: 'openid',
+      state: 's',
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+    }).toString();
+    const callback = await agent.open(url.toString());
+    const exchanged = await fetch(`${kit.server.url}/oauth2/token`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: callback!.searchParams.get('code')!, code_verifier: verifier, redirect_uri: 'https://third.party.test/cb' }),
+    });
+    const token = ((await exchanged.json()) as { access_token: string }).access_token;
+    for (const path of ['/account/mfa', '/account/mfa/totp', '/account/events']) {
+      expect(await kit.account(path, token, {}, basic)).toMatchObject({ status: 400, body: { error: 'unauthorized_client' } });
+    }
+  });
+
+  // Factor change on a stale sign-in, OWASP ASVS 5.0 V7.5.1: setting up an authenticator
+  // needs a recent sign-in, not a token refreshed from an old one.
+  it('setting up needs a sign-in of the last 15 minutes: else 401 insufficient_user_authentication with max_age', async () => {
+    const { email, password } = await kit.createUser(`stale-${++serial}@example.com`);
+    const token = await kit.accessToken(email, password);
+    kit.advance(901_000);
+    expect(await kit.account('/account/mfa/totp', token)).toMatchObject({ status: 401, body: { error: 'insufficient_user_authentication', max_age: 900 } });
+    expect(await kit.account('/account/mfa', token)).toMatchObject({ status: 200, body: { totp: { pending: false } } });
+  });
+
+  // A password-level foothold outliving the new factor (phished password, then the victim
+  // turns on two-factor), OWASP ASVS 5.0 V6.4 / V7.4.3: other sessions end, other grants are
+  // revoked, and a password-only session cannot sign in silently any more.
+  it('setting up a factor ends password-only footholds: other sessions, other refresh grants; the caller keeps its own', async () => {
+    const { email, password } = await kit.createUser(`foothold-${++serial}@example.com`);
+    const attacker = kit.agent();
+    const stolen = await kit.exchange(await kit.authorize(attacker, email, password));
+    const own = await kit.exchange(await kit.authorize(kit.agent(), email, password));
+    const started = await kit.account('/account/mfa/totp', own.access_token);
+    const secret = started.body['secret'] as string;
+    expect((await kit.account('/account/mfa/totp/confirm', own.access_token, { code: await kit.code(secret) })).status).toBe(200);
+
+    await expect(refreshTokenGrant(kit.config, stolen.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    const kept = await refreshTokenGrant(kit.config, own.refresh_token!);
+    expect(kept.access_token).toBeTruthy();
+    // The attacker's browser session is gone: a silent authorization asks to sign in again,
+    // and then for the second factor.
+    const again = await kit.authorize(attacker, email, password, true);
+    expect(again.callback).toBeUndefined();
+    expect(attacker.page.html).toContain('Authentication code');
+
+    // A password-only session (one the revocation missed) is not enough either.
+    const leftover = await kit.server.app.get(SessionService).start(own.claims()!.sub, ['pwd'], {});
+    const browser = kit.agent();
+    browser.setCookie('auth_session', leftover.cookieValue);
+    const silent = await kit.authorize(browser, email, password, true);
+    expect(silent.callback).toBeUndefined();
+    expect(browser.page.html).toContain('Authentication code');
+  });
+
+  // Challenge replay after success and across a password change (session fixation of the
+  // half-signed-in state): a challenge completes once and dies with the password.
+  it('a challenge completes once, and not after the password changed', async () => {
+    const user = await enrolled('challenge-once');
+    const { agent } = await challenged(user);
+    const cookie = agent.cookie('auth_mfa')!;
+    const page = agent.page.html;
+    expect(await agent.submit('Verify', { 'Authentication code': await kit.code(user.secret, 1) })).toBeDefined();
+    agent.setCookie('auth_mfa', cookie);
+    agent.page = { ...agent.page, html: page };
+    kit.advance(30_000);
+    expect(await agent.submit('Verify', { 'Authentication code': await kit.code(user.secret, 1) })).toBeUndefined();
+    expect(agent.page.html).toContain('Password');
+
+    const next = await challenged(user);
+    await kit.server.app.get(UserService).setPassword(user.email, `${user.password}-new`, SYSTEM);
+    kit.advance(30_000);
+    await next.agent.submit('Verify', { 'Authentication code': await kit.code(user.secret, 1) });
+    expect(next.agent.cookie('auth_session')).toBeUndefined();
+    expect(next.agent.page.html).toContain('Password');
   });
 });

@@ -7,7 +7,8 @@ export const SHARED_REDIS = Symbol('SHARED_REDIS');
 /** One client per process; commands fail fast instead of queueing while Redis is away (fail closed). */
 export function createSharedRedis(url: string | undefined): Redis | undefined {
   if (!url) return undefined;
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 });
+  // commandTimeout: a partition that drops packets must fail a request (503), not hang it.
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000, commandTimeout: 2_000 });
   redis.on('error', () => undefined); // each failing command reports its own error
   return redis;
 }

@@ -40,6 +40,11 @@ export interface AppConfig {
     readonly clientSecret: string | undefined;
     readonly publicUrl: string;
   };
+  /**
+   * Clients allowed to call the account API for their users (first-party account pages):
+   * `AUTH_ACCOUNT_CLIENTS`, else the demo's own client.
+   */
+  readonly accountClients: readonly string[];
   readonly trustProxy: TrustProxySetting;
   /** Token, revocation and introspection requests per minute, per client address and per client. */
   readonly tokenRateLimitPerMinute: number;

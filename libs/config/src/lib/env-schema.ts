@@ -78,6 +78,11 @@ export const envSchema = z.object({
   SESSION_IDLE_TTL: seconds.default(1_800),
   SESSION_ABSOLUTE_TTL: seconds.default(43_200),
   DEMO_CLIENT_ID: z.string().min(1).default('demo-web'),
+  AUTH_ACCOUNT_CLIENTS: z
+    .string()
+    .regex(/^[^\s,]+(,[^\s,]+)*$/, 'comma-separated client ids')
+    .refine((v) => !v.includes('\u0000'), 'no NUL characters')
+    .optional(),
   DEMO_CLIENT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   DEMO_PUBLIC_URL: httpUrl.optional(),
   TRUST_PROXY: trustProxy.optional(),
@@ -112,6 +117,7 @@ export const EXPECTED_FORM: Readonly<Record<keyof z.input<typeof envSchema>, str
   SESSION_IDLE_TTL: 'a positive whole number of seconds',
   SESSION_ABSOLUTE_TTL: 'a positive whole number of seconds',
   DEMO_CLIENT_ID: 'a non-empty client id',
+  AUTH_ACCOUNT_CLIENTS: 'comma-separated client ids without spaces, e.g. demo-web,account-console',
   DEMO_CLIENT_SECRET: 'a secret of at least 32 characters',
   DEMO_PUBLIC_URL: 'an absolute http(s) URL',
   TRUST_PROXY: 'a number of proxy hops (e.g. 1) or a comma-separated list of IP addresses or CIDRs (e.g. 10.0.0.0/8,::1)',

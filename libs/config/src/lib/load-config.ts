@@ -68,6 +68,7 @@ function toAppConfig(env: Env): AppConfig {
       clientSecret: env.DEMO_CLIENT_SECRET,
       publicUrl: (env.DEMO_PUBLIC_URL ?? `http://localhost:${env.DEMO_PORT}`).replace(/\/$/, ''),
     }),
+    accountClients: Object.freeze((env.AUTH_ACCOUNT_CLIENTS ?? env.DEMO_CLIENT_ID).split(',')),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     tokenRateLimitPerMinute: env.RATE_LIMIT_TOKEN_PER_MINUTE,
     logLevel: env.LOG_LEVEL,

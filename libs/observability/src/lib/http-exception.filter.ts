@@ -5,6 +5,8 @@ import { RequestContext } from './request-context';
 export interface ErrorBody {
   readonly error: string;
   readonly error_description?: string;
+  /** RFC 9470 s3: with `insufficient_user_authentication`, the sign-in age the resource accepts, in seconds. */
+  readonly max_age?: number;
 }
 
 interface ReplyLike {
@@ -79,8 +81,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
 function bodyOf(exception: HttpException, status: number): ErrorBody {
   const response = exception.getResponse();
   if (typeof response === 'object' && response !== null && typeof (response as ErrorBody).error === 'string') {
-    const { error, error_description } = response as ErrorBody;
-    if (/^[a-z0-9_]{1,64}$/.test(error)) return error_description ? { error, error_description } : { error };
+    const { error, error_description, max_age } = response as ErrorBody;
+    if (/^[a-z0-9_]{1,64}$/.test(error)) {
+      // Only these members pass: nothing else an exception carries reaches the client.
+      return { error, ...(error_description ? { error_description } : {}), ...(typeof max_age === 'number' && Number.isSafeInteger(max_age) && max_age >= 0 ? { max_age } : {}) };
+    }
   }
   return { error: CODE_BY_STATUS[status] ?? (status < 500 ? 'invalid_request' : 'server_error') };
 }

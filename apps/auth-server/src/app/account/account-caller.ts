@@ -21,9 +21,10 @@ export interface AccountCaller {
 }
 
 /**
- * Authenticates a call to the account API. Both must hold:
+ * Authenticates a call to the account API. All must hold:
  * - the client authenticates exactly as at the token endpoint (RFC 6749 s2.3; RFC 7523),
- *   so public clients cannot call it;
+ *   so public clients cannot call it, and is one of `AUTH_ACCOUNT_CLIENTS` (default: the
+ *   demo's client), the operator's own account pages;
  * - the form member `token` is an access token this server issued to that same client for
  *   a user (scope `openid`, `auth_time` present), unexpired, not revoked, whose user is
  *   active. A stolen access token is useless without the client's credentials (the token
@@ -48,6 +49,9 @@ export class AccountCallers {
     const params = formParameters(request.headers['content-type'], request.body);
     const { client, method } = await this.authenticator.authenticate(request.headers.authorization, params, this.config.issuer + path);
     if (method === 'none') throw OAuthError.invalidClient(this.config.issuer); // a public client proves nothing
+    // Only the operator's first-party account pages: a third-party client the user signed in
+    // to must not read their security events or replace their second factor.
+    if (!this.config.accountClients.includes(client.clientId)) throw new OAuthError('unauthorized_client', 'This client may not use the account API.');
     const token = params.get('token');
     if (token === undefined) throw new OAuthError('invalid_request', 'The token parameter is required.');
     const claims = this.verifier.verify(token);

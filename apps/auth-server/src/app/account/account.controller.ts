@@ -4,6 +4,8 @@ import { AuditQueryService } from '@authkit/audit';
 import { AuthThrottle, AuthThrottlerGuard } from '@authkit/auth';
 import { OAuthError } from '../oauth/oauth-error';
 import { TotpEnrollmentService, type SecondFactorStatus, type TotpEnrollment } from '../mfa/totp-enrollment.service';
+import { SecondFactorError } from '../mfa/second-factor-errors';
+import { SessionClock } from '../sessions/session-clock';
 import { AccountCallers } from './account-caller';
 
 /** Paths of the account API, relative to the issuer. */
@@ -23,6 +25,11 @@ export interface AccountEvent {
   readonly outcome: 'success' | 'failure';
 }
 
+/**
+ * How recent the sign-in behind the token must be to start setting up an authenticator
+ * (OWASP ASVS 5.0 V7.5.1: re-authenticate before changing MFA configuration): 15 minutes.
+ */
+export const MFA_SETUP_MAX_AGE_SECONDS = 900;
 const DEFAULT_EVENTS = 20;
 const MAX_EVENTS = 100;
 const EVENT_LIMIT = /^[1-9][0-9]{0,2}$/;
@@ -42,6 +49,7 @@ export class AccountController {
     private readonly callers: AccountCallers,
     private readonly enrollment: TotpEnrollmentService,
     private readonly auditQueries: AuditQueryService,
+    private readonly clock: SessionClock,
   ) {}
 
   @Post(ACCOUNT_PATHS.mfa)
@@ -52,12 +60,20 @@ export class AccountController {
     return this.enrollment.status(user.id);
   }
 
-  /** Starts (or restarts) setting up an authenticator app: the secret, shown once. */
+  /**
+   * Starts (or restarts) setting up an authenticator app: the secret, shown once. Needs a
+   * sign-in of the last {@link MFA_SETUP_MAX_AGE_SECONDS}; else 401
+   * `insufficient_user_authentication` with `max_age` (RFC 9470 s3), and the client signs
+   * the user in again (`prompt=login`).
+   */
   @Post(ACCOUNT_PATHS.totp)
   @HttpCode(HttpStatus.OK)
   @Header('Cache-Control', 'no-store')
   async startTotp(@Req() request: FastifyRequest): Promise<TotpEnrollment> {
-    const { user } = await this.callers.authenticate(request, ACCOUNT_PATHS.totp);
+    const { user, claims } = await this.callers.authenticate(request, ACCOUNT_PATHS.totp);
+    if (claims.auth_time === undefined || Math.floor(this.clock.now() / 1000) - claims.auth_time > MFA_SETUP_MAX_AGE_SECONDS) {
+      throw new SecondFactorError('insufficient_user_authentication', { max_age: MFA_SETUP_MAX_AGE_SECONDS });
+    }
     return this.enrollment.start(user);
   }
 
@@ -66,8 +82,8 @@ export class AccountController {
   @HttpCode(HttpStatus.OK)
   @Header('Cache-Control', 'no-store')
   async confirmTotp(@Req() request: FastifyRequest): Promise<{ recovery_codes: string[] }> {
-    const { user, params } = await this.callers.authenticate(request, ACCOUNT_PATHS.totpConfirm);
-    return { recovery_codes: await this.enrollment.confirm(user.id, requiredCode(params.get('code'))) };
+    const { user, params, claims } = await this.callers.authenticate(request, ACCOUNT_PATHS.totpConfirm);
+    return { recovery_codes: await this.enrollment.confirm(user.id, requiredCode(params.get('code')), claims.jti) };
   }
 
   /** Turns the second factor off; needs a current code from the app. */

@@ -3,6 +3,7 @@ import { InjectAppConfig, type AppConfig } from '@authkit/config';
 import type { ClientEntity } from '../clients/client.entity';
 import { ConsentService } from '../consents/consent.service';
 import type { SignedInUser } from '../signin/signed-in-user';
+import { SecondFactorVerifier } from '../mfa/second-factor.verifier';
 import { AuthorizationClock } from './authorization-clock';
 import { AuthorizationCodeService } from './authorization-code.service';
 import { AuthorizationError } from './authorization-errors';
@@ -30,6 +31,7 @@ export class AuthorizationFlow {
     private readonly codes: AuthorizationCodeService,
     private readonly consents: ConsentService,
     private readonly clock: AuthorizationClock,
+    private readonly secondFactors: SecondFactorVerifier,
   ) {
     this.issuer = config.issuer;
   }
@@ -41,7 +43,7 @@ export class AuthorizationFlow {
 
   /** The next step for `request`, given who (if anyone) is signed in. */
   async next(request: AuthorizationRequest, client: ClientEntity, signedIn: SignedInUser | undefined): Promise<AuthorizationStep> {
-    if (!signedIn || !this.authenticationFresh(request, signedIn)) {
+    if (!signedIn || !this.authenticationFresh(request, signedIn) || (await this.secondFactorMissing(signedIn))) {
       return request.prompt.includes('none') ? this.error(request, 'login_required', 'The user is not signed in.') : { kind: 'login', request, client };
     }
     if (await this.consentNeeded(request, client, signedIn)) {
@@ -56,7 +58,7 @@ export class AuthorizationFlow {
    * signs in again.
    */
   async consentDecided(request: AuthorizationRequest, client: ClientEntity, signedIn: SignedInUser, allow: boolean): Promise<AuthorizationStep> {
-    if (!this.authenticationFresh(request, signedIn)) return { kind: 'login', request, client };
+    if (!this.authenticationFresh(request, signedIn) || (await this.secondFactorMissing(signedIn))) return { kind: 'login', request, client };
     if (!allow) return this.error(request, 'access_denied', 'The user denied the request.');
     await this.consents.grant(signedIn.user.id, client.clientId, request.scope);
     return this.issueCode(request, signedIn);
@@ -71,6 +73,15 @@ export class AuthorizationFlow {
     if (request.authenticatedSessionId === session.id) return true;
     if (request.prompt.includes('login') || request.prompt.includes('select_account') || request.maxAge === 0) return false;
     return request.maxAge === undefined || this.clock.nowSeconds() - session.authTime <= request.maxAge;
+  }
+
+  /**
+   * A session signed in with the password alone, of a user who has set up a second factor
+   * since: it signs in again, with both (OWASP ASVS 5.0 V6.4: a new factor applies at once,
+   * not only to sessions started after it).
+   */
+  private async secondFactorMissing({ session, user }: SignedInUser): Promise<boolean> {
+    return !session.amr.includes('otp') && (await this.secondFactors.required(user.id));
   }
 
   private async consentNeeded(request: AuthorizationRequest, client: ClientEntity, { user }: SignedInUser): Promise<boolean> {

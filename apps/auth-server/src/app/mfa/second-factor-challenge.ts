@@ -1,7 +1,9 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { getStorageToken, type ThrottlerStorage } from '@nestjs/throttler';
 import { InjectAppConfig, type AppConfig } from '@authkit/config';
 import { KeyEncryptionKey } from '../crypto/kek.token';
+import { OAuthError } from '../oauth/oauth-error';
 import { clearCookie, readCookie, serializeCookie } from '../sessions/session-cookie';
 import { SessionClock } from '../sessions/session-clock';
 
@@ -12,6 +14,10 @@ const IV_BYTES = 12; // AES-GCM's 96-bit nonce (NIST SP 800-38D s8.2)
 
 interface ChallengePayload {
   readonly v: number;
+  /** Random id: a challenge completes once. */
+  readonly n: string;
+  /** Issued at, ms since the epoch: a password changed since voids it. */
+  readonly i: number;
   /** The user who gave the right password. */
   readonly u: string;
   /** Expiry, ms since the epoch. */
@@ -25,9 +31,17 @@ interface ChallengePayload {
  * cookie (`auth_mfa`, `__Host-auth_mfa` over https) that lives five minutes: no session
  * exists until both factors passed, so nothing that trusts sessions can see a half-signed-in
  * user. AES-256-GCM under a KEK-derived key keeps the user id unreadable and the cookie
- * unforgeable; it is bound to the browser's CSRF cookie. Guessing is limited per user by
- * {@link SecondFactorAttempts}, however many challenges are started.
+ * unforgeable; it is bound to the browser's CSRF cookie, completes once, and dies with a
+ * password change. Guessing is limited per user by {@link SecondFactorAttempts}, however
+ * many challenges are started.
  */
+/** A live challenge: its id, its user, and when it was issued (ms). */
+export interface SecondFactorChallenge {
+  readonly id: string;
+  readonly userId: string;
+  readonly issuedAt: number;
+}
+
 @Injectable()
 export class SecondFactorChallenges {
   private readonly key: Buffer;
@@ -37,6 +51,7 @@ export class SecondFactorChallenges {
     @InjectAppConfig() private readonly config: AppConfig,
     @Inject(KeyEncryptionKey) kek: Buffer,
     private readonly clock: SessionClock,
+    @Inject(getStorageToken()) private readonly storage: ThrottlerStorage,
   ) {
     this.key = Buffer.from(hkdfSync('sha256', kek, Buffer.alloc(0), 'authkit auth-server second-factor challenge v1', 32));
     this.cookieName = config.issuer.startsWith('https:') ? '__Host-auth_mfa' : 'auth_mfa';
@@ -44,7 +59,9 @@ export class SecondFactorChallenges {
 
   /** The `Set-Cookie` value of a new challenge for `userId` in the browser bound by `binding`. */
   issue(userId: string, binding: string): string {
-    const payload: ChallengePayload = { v: FORMAT_VERSION, u: userId, e: this.clock.now() + SECOND_FACTOR_CHALLENGE_TTL_SECONDS * 1000, b: bindingHash(binding) };
+    const now = this.clock.now();
+    // `i` is wall-clock time: it is compared with the password change time the database records.
+    const payload: ChallengePayload = { v: FORMAT_VERSION, n: randomBytes(16).toString('base64url'), i: Date.now(), u: userId, e: now + SECOND_FACTOR_CHALLENGE_TTL_SECONDS * 1000, b: bindingHash(binding) };
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const ciphertext = Buffer.concat([cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]);
@@ -52,8 +69,8 @@ export class SecondFactorChallenges {
     return serializeCookie(this.config.issuer, this.cookieName, value, SECOND_FACTOR_CHALLENGE_TTL_SECONDS);
   }
 
-  /** The user a live challenge of this browser names, or undefined (missing, altered, expired, other browser). */
-  userOf(cookieHeader: string | string[] | undefined, binding: string | undefined): string | undefined {
+  /** The live challenge of this browser, or undefined (missing, altered, expired, other browser). */
+  read(cookieHeader: string | string[] | undefined, binding: string | undefined): SecondFactorChallenge | undefined {
     const value = readCookie(cookieHeader, this.cookieName);
     if (value === undefined || binding === undefined || value.length > 1_024) return undefined;
     const [iv, ciphertext, tag, extra] = value.split('.').map((part) => Buffer.from(part, 'base64url'));
@@ -67,7 +84,25 @@ export class SecondFactorChallenges {
       return undefined;
     }
     const live = payload.v === FORMAT_VERSION && payload.e > this.clock.now() && payload.b === bindingHash(binding);
-    return live && typeof payload.u === 'string' ? payload.u : undefined;
+    return live && typeof payload.u === 'string' && typeof payload.n === 'string' && typeof payload.i === 'number'
+      ? { id: payload.n, userId: payload.u, issuedAt: payload.i }
+      : undefined;
+  }
+
+  /**
+   * Marks a challenge completed; false when it was completed before (a copy of the cookie
+   * replayed after success). Kept in the rate-limit store (Redis when instances share it)
+   * for the challenge's lifetime.
+   * @throws OAuthError `temporarily_unavailable` (503) when the store cannot answer.
+   */
+  async complete(challenge: SecondFactorChallenge): Promise<boolean> {
+    const ttlMs = SECOND_FACTOR_CHALLENGE_TTL_SECONDS * 1000;
+    try {
+      const hit = await this.storage.increment(`mfa:challenge:${challenge.id}`, ttlMs, 1, ttlMs, 'mfa:challenge');
+      return !hit.isBlocked;
+    } catch {
+      throw new OAuthError('temporarily_unavailable', 'Sign-in is unavailable.');
+    }
   }
 
   /** The `Set-Cookie` value that ends the challenge (after success). */

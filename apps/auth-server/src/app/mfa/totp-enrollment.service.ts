@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AuditService, type AuditParty } from '@authkit/audit';
 import { RecoveryCodes, TotpSecretCipher, TotpService } from '@authkit/mfa';
+import { GrantRevocation } from '../refresh/grant-revocation.service';
+import { SessionService } from '../sessions/session.service';
 import type { UserEntity } from '../users/user.entity';
 import { SecondFactorAttempts } from './second-factor-attempts';
 import { SecondFactorError } from './second-factor-errors';
@@ -31,6 +33,8 @@ const MAX_CODE_LENGTH = 64;
  */
 @Injectable()
 export class TotpEnrollmentService {
+  private readonly logger = new Logger(TotpEnrollmentService.name);
+
   constructor(
     private readonly store: SecondFactorStore,
     private readonly totp: TotpService,
@@ -39,6 +43,8 @@ export class TotpEnrollmentService {
     private readonly verifier: SecondFactorVerifier,
     private readonly attempts: SecondFactorAttempts,
     private readonly audit: AuditService,
+    private readonly sessions: SessionService,
+    private readonly grants: GrantRevocation,
   ) {}
 
   async status(userId: string): Promise<SecondFactorStatus> {
@@ -59,11 +65,15 @@ export class TotpEnrollmentService {
   }
 
   /**
-   * Confirms the set-up with a code from the app; returns the new recovery codes (shown once).
+   * Confirms the set-up with a code from the app; returns the new recovery codes (shown
+   * once). Then signs the user out everywhere else, as Keycloak's OTP set-up does by
+   * default: every auth-server session ends and every refresh-token grant except the one of
+   * the access token `callerJti` (the client that set it up) is revoked, so a session or
+   * grant obtained with a stolen password does not outlive the new factor.
    * @throws SecondFactorError `enrollment_not_started`, `mfa_already_enabled` or `invalid_code`.
    * @throws TooManyRequestsError past the attempt limit.
    */
-  async confirm(userId: string, code: string): Promise<string[]> {
+  async confirm(userId: string, code: string, callerJti: string): Promise<string[]> {
     await this.attempts.consume(userId);
     const stored = await this.store.findTotp(userId);
     if (!stored) throw new SecondFactorError('enrollment_not_started');
@@ -78,6 +88,14 @@ export class TotpEnrollmentService {
       throw new SecondFactorError('enrollment_not_started'); // restarted or confirmed meanwhile
     }
     this.audit.record({ type: 'mfa.enrollment.confirmed', outcome: 'success', ...self(userId), details: { method: 'totp', recovery_codes: codes.length } });
+    // Best effort, after the commit: the codes must reach the user whatever happens here, and
+    // a password-only session left behind cannot sign in anyway (AuthorizationFlow asks a
+    // user with a factor for it).
+    const ended = await Promise.allSettled([
+      this.sessions.revokeAllForUser(userId, { actor: { type: 'user', id: userId }, reason: 'mfa.enabled' }),
+      this.grants.revokeForUserExceptGrantOf(userId, callerJti),
+    ]);
+    if (ended.some((r) => r.status === 'rejected')) this.logger.warn('second factor confirmed; ending other sessions or grants failed');
     return codes;
   }
 

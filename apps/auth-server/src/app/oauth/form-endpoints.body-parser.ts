@@ -11,6 +11,8 @@ const FORM_ENDPOINTS: ReadonlySet<string> = new Set([
   PATHS.authorization,
   SIGN_IN_PATHS.login,
   SIGN_IN_PATHS.consent,
+  SIGN_IN_PATHS.secondFactor,
+  SIGN_IN_PATHS.recoveryCode,
   PATHS.endSession,
   END_SESSION_CONFIRM_PATH,
 ]);

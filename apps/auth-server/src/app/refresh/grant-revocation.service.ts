@@ -48,6 +48,15 @@ export class GrantRevocation {
     return this.revokeNow('user_id = $1', [userId], true);
   }
 
+  /**
+   * Revokes every refresh-token grant of a user except the family that issued the access
+   * token `keepAccessJti` (a second factor was just set up with it: other devices sign in
+   * again, the device that set it up keeps going).
+   */
+  revokeForUserExceptGrantOf(userId: string, keepAccessJti: string): Promise<RevokedGrants> {
+    return this.revokeNow('user_id = $1 AND family_id NOT IN (SELECT family_id FROM refresh_tokens WHERE access_jti::text = $2)', [userId, keepAccessJti], false);
+  }
+
   /** Revokes every grant of a client (the client deleted). */
   revokeForClient(clientId: string): Promise<RevokedGrants> {
     return this.revokeNow('client_id = $1', [clientId], true);

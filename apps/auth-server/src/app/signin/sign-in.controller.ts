@@ -5,7 +5,7 @@ import { AuthorizationFlow } from '../authorize/authorization-flow.service';
 import type { AuthorizationRequest } from '../authorize/authorization-request';
 import { AuthorizationRequests } from '../authorize/authorization-requests.service';
 import type { ClientEntity } from '../clients/client.entity';
-import { SecondFactorChallenges } from '../mfa/second-factor-challenge';
+import { SecondFactorChallenges, type SecondFactorChallenge } from '../mfa/second-factor-challenge';
 import { SecondFactorVerifier } from '../mfa/second-factor.verifier';
 import type { UserEntity } from '../users/user.entity';
 import { UserService } from '../users/user.service';
@@ -110,8 +110,7 @@ export class SignInController {
 
   private async showSecondFactorPage(request: FastifyRequest, reply: FastifyReply, sealed: unknown, method: SecondFactorMethod): Promise<void> {
     const { request: authorization, client } = await this.requests.restore(typeof sealed === 'string' ? sealed : undefined);
-    const user = await this.challengedUser(request);
-    if (!user) {
+    if (!(await this.challenged(request))) {
       this.responder.send(request, reply, { kind: 'login', request: authorization, client }, { redirectStatus: HttpStatus.FOUND });
       return;
     }
@@ -127,27 +126,33 @@ export class SignInController {
     const form = secondFactorForm(request.headers['content-type'], request.body, method === 'totp' ? 'code' : 'recovery_code');
     this.csrf.assertLoginToken(request.headers.cookie, form.csrfToken);
     const { request: authorization, client } = await this.requests.restore(form.authorizationRequest);
-    const user = await this.challengedUser(request);
-    if (!user) {
+    const challenged = await this.challenged(request);
+    if (!challenged) {
       this.responder.send(request, reply, { kind: 'login', request: authorization, client }, { redirectStatus: HttpStatus.SEE_OTHER });
       return;
     }
+    const { user, challenge } = challenged;
     const accepted = method === 'totp' ? await this.secondFactors.verifyTotp(user.id, form.code, 'sign_in') : await this.secondFactors.verifyRecoveryCode(user.id, form.code);
     if (!accepted) {
       this.responder.sendSecondFactor(request, reply, { method, request: authorization, client, failed: true });
       return;
     }
     reply.header('Set-Cookie', this.challenges.clear());
+    if (!(await this.challenges.complete(challenge))) {
+      this.responder.send(request, reply, { kind: 'login', request: authorization, client }, { redirectStatus: HttpStatus.SEE_OTHER });
+      return;
+    }
     const signedIn = await this.passwordSignIn.completeWithSecondFactor(user, method, this.signedInUsers.sessionCookie(request.headers.cookie));
     await this.continueSignedIn(request, reply, signedIn, authorization, client);
   }
 
-  /** The active user a live challenge of this browser names. */
-  private async challengedUser(request: FastifyRequest): Promise<UserEntity | undefined> {
-    const userId = this.challenges.userOf(request.headers.cookie, this.csrf.currentBinding(request.headers.cookie));
-    if (userId === undefined) return undefined;
-    const user = await findUser(this.users, userId);
-    return user && !user.disabled ? user : undefined;
+  /** A live challenge of this browser and its user, still active, whose password has not changed since. */
+  private async challenged(request: FastifyRequest): Promise<{ user: UserEntity; challenge: SecondFactorChallenge } | undefined> {
+    const challenge = this.challenges.read(request.headers.cookie, this.csrf.currentBinding(request.headers.cookie));
+    if (challenge === undefined) return undefined;
+    const user = await findUser(this.users, challenge.userId);
+    if (!user || user.disabled || user.passwordChangedAt.getTime() > challenge.issuedAt) return undefined;
+    return { user, challenge };
   }
 
   private async continueSignedIn(request: FastifyRequest, reply: FastifyReply, signedIn: PasswordSignInResult, authorization: AuthorizationRequest, client: ClientEntity): Promise<void> {

@@ -335,4 +335,28 @@ describeEachDatabase('second-factor attacks', (database) => {
     expect(next.agent.cookie('auth_session')).toBeUndefined();
     expect(next.agent.page.html).toContain('Password');
   });
+
+  // Slow online guessing within the rate limit (5 per 5 minutes is still about 1,440 a
+  // day), NIST SP 800-63B s5.2.2: after 100 consecutive wrong codes the authenticator is
+  // locked; a recovery code (not guessable) unlocks it.
+  it('lockout: 100 consecutive wrong codes lock the authenticator, even for the right code; a recovery code unlocks it', async () => {
+    const user = await enrolled('lockout');
+    const dataSource = kit.server.app.get(DataSource);
+    await dataSource.query("UPDATE user_totp SET consecutive_failures = 99 WHERE user_id = (SELECT id FROM users WHERE email = $1)", [user.email]);
+    const first = await challenged(user);
+    await first.agent.submit('Verify', { 'Authentication code': await wrongCode(user.secret) });
+    expect(first.agent.page.status).toBe(401);
+    expect(first.agent.page.html).toContain('Too many wrong codes');
+    await first.agent.submit('Verify', { 'Authentication code': await kit.code(user.secret, 1) });
+    expect(first.agent.page.html).toContain('Too many wrong codes');
+    expect(first.agent.cookie('auth_session')).toBeUndefined();
+
+    await first.agent.open(linkHref(first.agent, 'Use a recovery code'));
+    expect(await first.agent.submit('Verify', { 'Recovery code': user.recoveryCodes[0]! })).toBeDefined();
+    kit.advance(30_000);
+    const later = await challenged(user);
+    expect(await later.agent.submit('Verify', { 'Authentication code': await kit.code(user.secret, 1) })).toBeDefined();
+    const events = await allAuditEvents(kit.server);
+    expect(events.some((e) => e.type === 'mfa.verify.failed' && e.details['locked'] === true)).toBe(true);
+  });
 });

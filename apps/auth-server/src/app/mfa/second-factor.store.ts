@@ -9,12 +9,15 @@ export interface StoredTotp {
   readonly confirmed: boolean;
   /** The last time step accepted (RFC 6238 s5.2 replay protection), or null. */
   readonly lastUsedStep: number | null;
+  /** Wrong authenticator codes since the last right one (or recovery code). */
+  readonly consecutiveFailures: number;
 }
 
 interface TotpRow {
   secret_ciphertext: string;
   confirmed_at: Date | null;
   last_used_step: string | null;
+  consecutive_failures: number;
 }
 
 /**
@@ -27,9 +30,16 @@ export class SecondFactorStore {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async findTotp(userId: string): Promise<StoredTotp | undefined> {
-    const rows = (await this.dataSource.query('SELECT secret_ciphertext, confirmed_at, last_used_step FROM user_totp WHERE user_id = $1', [userId])) as TotpRow[];
+    const rows = (await this.dataSource.query('SELECT secret_ciphertext, confirmed_at, last_used_step, consecutive_failures FROM user_totp WHERE user_id = $1', [userId])) as TotpRow[];
     const row = rows[0];
-    return row && { secretCiphertext: row.secret_ciphertext, confirmed: row.confirmed_at !== null, lastUsedStep: row.last_used_step === null ? null : Number(row.last_used_step) };
+    return (
+      row && {
+        secretCiphertext: row.secret_ciphertext,
+        confirmed: row.confirmed_at !== null,
+        lastUsedStep: row.last_used_step === null ? null : Number(row.last_used_step),
+        consecutiveFailures: row.consecutive_failures,
+      }
+    );
   }
 
   /** Stores a new unconfirmed secret, replacing an unconfirmed one; false when one is confirmed. */
@@ -62,14 +72,32 @@ export class SecondFactorStore {
     });
   }
 
-  /** Accepts time step `step` for the user's confirmed authenticator unless it (or a later one) was accepted already. */
-  async claimStep(userId: string, step: number): Promise<boolean> {
+  /**
+   * Accepts time step `step` for the user's confirmed, unlocked authenticator unless it (or
+   * a later one) was accepted already; resets the failure count.
+   */
+  async claimStep(userId: string, step: number, maxFailures: number): Promise<boolean> {
     const result = await this.dataSource.query(
-      `UPDATE user_totp SET last_used_step = $2
-       WHERE user_id = $1 AND confirmed_at IS NOT NULL AND (last_used_step IS NULL OR last_used_step < $2) RETURNING user_id`,
-      [userId, step],
+      `UPDATE user_totp SET last_used_step = $2, consecutive_failures = 0
+       WHERE user_id = $1 AND confirmed_at IS NOT NULL AND (last_used_step IS NULL OR last_used_step < $2) AND consecutive_failures < $3
+       RETURNING user_id`,
+      [userId, step, maxFailures],
     );
     return returnedRows(result).length === 1;
+  }
+
+  /** Counts a wrong authenticator code; returns the new count (0 without a confirmed authenticator). */
+  async recordFailure(userId: string): Promise<number> {
+    const result = await this.dataSource.query(
+      'UPDATE user_totp SET consecutive_failures = consecutive_failures + 1 WHERE user_id = $1 AND confirmed_at IS NOT NULL RETURNING consecutive_failures',
+      [userId],
+    );
+    return returnedRows<{ consecutive_failures: number }>(result)[0]?.consecutive_failures ?? 0;
+  }
+
+  /** Clears the failure count (a recovery code proved the user): the authenticator works again. */
+  async clearFailures(userId: string): Promise<void> {
+    await this.dataSource.query('UPDATE user_totp SET consecutive_failures = 0 WHERE user_id = $1', [userId]);
   }
 
   /** Marks an unused recovery code of a user with a confirmed authenticator as used; false otherwise. */

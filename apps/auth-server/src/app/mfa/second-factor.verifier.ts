@@ -8,6 +8,16 @@ import { SecondFactorStore } from './second-factor.store';
 export type SecondFactorPurpose = 'sign_in' | 'disable';
 
 const MAX_CODE_LENGTH = 64; // longer input is not a code; refused before any work
+/**
+ * Consecutive wrong authenticator codes after which the authenticator is locked until a
+ * recovery code (80 bits: not guessable) or an operator unlocks it. NIST SP 800-63B s5.2.2:
+ * no more than 100 consecutive failed attempts on one account; the per-user rate limit
+ * alone would allow about 1,440 a day.
+ */
+export const TOTP_MAX_CONSECUTIVE_FAILURES = 100;
+
+/** What checking a code led to; `locked`: the authenticator takes no code until unlocked. */
+export type CodeCheck = 'accepted' | 'rejected' | 'locked';
 
 /**
  * Checks a user's second factor: a TOTP code (RFC 6238) or a recovery code. Each check
@@ -33,19 +43,35 @@ export class SecondFactorVerifier {
   }
 
   /**
-   * True when `code` is the user's current TOTP code, not used before.
+   * Whether `code` is the user's current TOTP code, not used before; a wrong one counts
+   * towards {@link TOTP_MAX_CONSECUTIVE_FAILURES}, and a locked authenticator takes none.
    * @throws TooManyRequestsError past the attempt limit; OAuthError 503 when the limit cannot be checked.
    */
-  async verifyTotp(userId: string, code: string, purpose: SecondFactorPurpose): Promise<boolean> {
+  async checkTotp(userId: string, code: string, purpose: SecondFactorPurpose): Promise<CodeCheck> {
     await this.attempts.consume(userId);
     const stored = await this.store.findTotp(userId);
-    let accepted = false;
-    if (stored?.confirmed && code.length <= MAX_CODE_LENGTH) {
-      const step = await this.totp.verify(code, this.cipher.decrypt(stored.secretCiphertext, userId), stored.lastUsedStep);
-      accepted = step !== null && (await this.store.claimStep(userId, step));
+    if (!stored?.confirmed) {
+      this.record(userId, false, 'totp', purpose);
+      return 'rejected';
     }
-    this.record(userId, accepted, 'totp', purpose);
-    return accepted;
+    if (stored.consecutiveFailures >= TOTP_MAX_CONSECUTIVE_FAILURES) {
+      this.record(userId, false, 'totp', purpose, { locked: true });
+      return 'locked';
+    }
+    const step = code.length <= MAX_CODE_LENGTH ? await this.totp.verify(code, this.cipher.decrypt(stored.secretCiphertext, userId), stored.lastUsedStep) : null;
+    if (step !== null && (await this.store.claimStep(userId, step, TOTP_MAX_CONSECUTIVE_FAILURES))) {
+      this.record(userId, true, 'totp', purpose);
+      return 'accepted';
+    }
+    const failures = await this.store.recordFailure(userId);
+    const locked = failures >= TOTP_MAX_CONSECUTIVE_FAILURES;
+    this.record(userId, false, 'totp', purpose, locked ? { locked: true } : {});
+    return locked ? 'locked' : 'rejected';
+  }
+
+  /** {@link checkTotp}, as a yes or no. */
+  async verifyTotp(userId: string, code: string, purpose: SecondFactorPurpose): Promise<boolean> {
+    return (await this.checkTotp(userId, code, purpose)) === 'accepted';
   }
 
   /**
@@ -61,6 +87,7 @@ export class SecondFactorVerifier {
     }
     this.record(userId, accepted, 'recovery_code', 'sign_in');
     if (accepted) {
+      await this.store.clearFailures(userId); // the user proved themselves: the authenticator works again
       const self: AuditParty = { type: 'user', id: userId };
       this.audit.record({ type: 'mfa.recovery_code.used', outcome: 'success', actor: self, subject: self, details: { remaining: await this.store.unusedRecoveryCodes(userId) } });
     }
@@ -76,14 +103,14 @@ export class SecondFactorVerifier {
     }
   }
 
-  private record(userId: string, accepted: boolean, method: 'totp' | 'recovery_code', purpose: SecondFactorPurpose): void {
+  private record(userId: string, accepted: boolean, method: 'totp' | 'recovery_code', purpose: SecondFactorPurpose, extra: Record<string, boolean> = {}): void {
     const self: AuditParty = { type: 'user', id: userId };
     this.audit.record({
       type: accepted ? 'mfa.verify.succeeded' : 'mfa.verify.failed',
       outcome: accepted ? 'success' : 'failure',
       actor: self,
       subject: self,
-      details: { method, purpose },
+      details: { method, purpose, ...extra },
     });
   }
 }

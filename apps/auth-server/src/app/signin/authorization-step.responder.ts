@@ -22,6 +22,8 @@ export interface SecondFactorStep {
   readonly request: AuthorizationRequest;
   readonly client: ClientEntity;
   readonly failed?: boolean;
+  /** The authenticator is locked after too many wrong codes: say so, and point at recovery codes. */
+  readonly locked?: boolean;
 }
 
 /** Writes an {@link AuthorizationStep} as an HTTP response: a page with its CSRF token, or a redirect. */
@@ -41,6 +43,7 @@ export class AuthorizationStepResponder {
       sealedRequest: this.requests.seal(step.request),
       csrfToken: this.csrf.loginToken(binding.value),
       failed: step.failed === true,
+      locked: step.locked === true,
     };
     const html = step.method === 'totp' ? secondFactorPage(model) : recoveryCodePage(model);
     return reply.code(step.failed ? HttpStatus.UNAUTHORIZED : HttpStatus.OK).headers(pageHeaders(step.request.redirectUri)).send(html);

@@ -26,6 +26,8 @@ export interface SecondFactorPageModel {
   readonly csrfToken: string;
   /** Shown after a wrong code: one generic message. */
   readonly failed?: boolean;
+  /** Too many wrong authenticator codes: only a recovery code (or an administrator) helps now. */
+  readonly locked?: boolean;
 }
 
 /** What the consent page shows. */
@@ -61,7 +63,10 @@ ${hidden(model.sealedRequest, model.csrfToken)}
  * offer the code; the server alone decides what is valid.
  */
 export function secondFactorPage(model: SecondFactorPageModel): string {
-  const error = model.failed ? '<p class="error" role="alert" id="code-error">That code did not work. Try the current code from your app.</p>\n' : '';
+  const message = model.locked
+    ? 'Too many wrong codes: codes from your app are refused until you sign in with a recovery code or an administrator resets your two-step verification.'
+    : 'That code did not work. Try the current code from your app.';
+  const error = model.failed ? `<p class="error" role="alert" id="code-error">${message}</p>\n` : '';
   return htmlPage(
     'Two-step verification',
     `<h1>Two-step verification</h1>

@@ -132,9 +132,9 @@ export class SignInController {
       return;
     }
     const { user, challenge } = challenged;
-    const accepted = method === 'totp' ? await this.secondFactors.verifyTotp(user.id, form.code, 'sign_in') : await this.secondFactors.verifyRecoveryCode(user.id, form.code);
-    if (!accepted) {
-      this.responder.sendSecondFactor(request, reply, { method, request: authorization, client, failed: true });
+    const check = method === 'totp' ? await this.secondFactors.checkTotp(user.id, form.code, 'sign_in') : (await this.secondFactors.verifyRecoveryCode(user.id, form.code)) ? 'accepted' : 'rejected';
+    if (check !== 'accepted') {
+      this.responder.sendSecondFactor(request, reply, { method, request: authorization, client, failed: true, locked: check === 'locked' });
       return;
     }
     reply.header('Set-Cookie', this.challenges.clear());

@@ -133,6 +133,29 @@ describeEachDatabase('second factors', (database) => {
     expect((await kit.exchange(plain)).claims()).toMatchObject({ amr: ['pwd'] });
   });
 
+  it('replaces the recovery codes for a current code; the old ones stop working', async () => {
+    const { password } = await kit.createUser('regenerate@example.com');
+    const user = await kit.enrol('regenerate@example.com', password);
+    const agent = kit.agent();
+    const result = await kit.authorize(agent, user.email, user.password);
+    const callback = await agent.submit('Verify', { 'Authentication code': await kit.code(user.secret, 1) });
+    const token = (await kit.exchange({ ...result, callback })).access_token;
+    kit.advance(30_000); // the sign-in used the next step's code; five attempts per user per window in all
+    const answer = await kit.account('/account/mfa/recovery-codes', token, { code: await kit.code(user.secret, 1) });
+    expect(answer.status).toBe(200);
+    const fresh = answer.body['recovery_codes'] as string[];
+    expect(fresh).toHaveLength(10);
+    expect(fresh.filter((c) => user.recoveryCodes.includes(c))).toEqual([]);
+    expect(await kit.account('/account/mfa', token)).toMatchObject({ body: { recovery_codes_remaining: 10 } });
+
+    const old = kit.agent();
+    await kit.authorize(old, user.email, user.password);
+    await old.open(linkHref(old, 'Use a recovery code'));
+    await old.submit('Verify', { 'Recovery code': user.recoveryCodes[0]! });
+    expect(old.page.status).toBe(401);
+    expect(await old.submit('Verify', { 'Recovery code': fresh[0]! })).toBeDefined();
+  });
+
   it('shows the user their own recent security events, newest first, nothing of others', async () => {
     const { email, password } = await kit.createUser('events@example.com');
     const other = await kit.createUser('events-other@example.com');

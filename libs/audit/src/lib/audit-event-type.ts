@@ -44,6 +44,7 @@ export const AUDIT_EVENT_TYPES = [
   'mfa.verify.succeeded',
   'mfa.verify.failed',
   'mfa.recovery_code.used',
+  'mfa.recovery_codes.regenerated',
   // abuse resistance and operations
   'rate_limit.exceeded',
   'audit.purged',

@@ -14,6 +14,7 @@ export const ACCOUNT_PATHS = {
   totp: '/account/mfa/totp',
   totpConfirm: '/account/mfa/totp/confirm',
   totpDisable: '/account/mfa/totp/disable',
+  recoveryCodes: '/account/mfa/recovery-codes',
   events: '/account/events',
 } as const;
 
@@ -93,6 +94,15 @@ export class AccountController {
   async disableTotp(@Req() request: FastifyRequest): Promise<SecondFactorStatus> {
     const { user, params } = await this.callers.authenticate(request, ACCOUNT_PATHS.totpDisable);
     return this.enrollment.disable(user.id, requiredCode(params.get('code')));
+  }
+
+  /** New recovery codes (shown once) for a current authenticator code; the old ones stop working. */
+  @Post(ACCOUNT_PATHS.recoveryCodes)
+  @HttpCode(HttpStatus.OK)
+  @Header('Cache-Control', 'no-store')
+  async regenerateRecoveryCodes(@Req() request: FastifyRequest): Promise<{ recovery_codes: string[] }> {
+    const { user, params } = await this.callers.authenticate(request, ACCOUNT_PATHS.recoveryCodes);
+    return { recovery_codes: await this.enrollment.regenerateRecoveryCodes(user.id, requiredCode(params.get('code'))) };
   }
 
   /** The user's own recent security events, newest first (`limit` 1 to 100, default 20). */

@@ -95,6 +95,16 @@ export class SecondFactorStore {
     return returnedRows<{ consecutive_failures: number }>(result)[0]?.consecutive_failures ?? 0;
   }
 
+  /** Replaces the recovery codes of a user with a confirmed authenticator; false without one. */
+  async replaceRecoveryCodesOf(userId: string, hashes: readonly string[]): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows = (await manager.query('SELECT 1 FROM user_totp WHERE user_id = $1 AND confirmed_at IS NOT NULL FOR UPDATE', [userId])) as unknown[];
+      if (rows.length === 0) return false;
+      await this.replaceRecoveryCodes(manager, userId, hashes);
+      return true;
+    });
+  }
+
   /** Clears the failure count (a recovery code proved the user): the authenticator works again. */
   async clearFailures(userId: string): Promise<void> {
     await this.dataSource.query('UPDATE user_totp SET consecutive_failures = 0 WHERE user_id = $1', [userId]);

@@ -5,7 +5,7 @@ import { SecondFactorAttempts } from './second-factor-attempts';
 import { SecondFactorStore } from './second-factor.store';
 
 /** Why a code is being checked, for the audit record. */
-export type SecondFactorPurpose = 'sign_in' | 'disable';
+export type SecondFactorPurpose = 'sign_in' | 'disable' | 'recovery_codes';
 
 const MAX_CODE_LENGTH = 64; // longer input is not a code; refused before any work
 /**

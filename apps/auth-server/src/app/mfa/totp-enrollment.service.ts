@@ -111,6 +111,20 @@ export class TotpEnrollmentService {
     return this.status(userId);
   }
 
+  /**
+   * Replaces the user's recovery codes with ten new ones (shown once) after checking a
+   * current authenticator code; the old codes stop working.
+   * @throws SecondFactorError `mfa_not_enabled` or `invalid_code`; TooManyRequestsError past the limit.
+   */
+  async regenerateRecoveryCodes(userId: string, code: string): Promise<string[]> {
+    if (!(await this.verifier.required(userId))) throw new SecondFactorError('mfa_not_enabled');
+    if (!(await this.verifier.verifyTotp(userId, code, 'recovery_codes'))) throw new SecondFactorError('invalid_code');
+    const codes = this.recoveryCodes.generate();
+    if (!(await this.store.replaceRecoveryCodesOf(userId, codes.map((c) => this.recoveryCodes.hash(c))))) throw new SecondFactorError('mfa_not_enabled');
+    this.audit.record({ type: 'mfa.recovery_codes.regenerated', outcome: 'success', ...self(userId), details: { recovery_codes: codes.length } });
+    return codes;
+  }
+
   /** An administrator removes a user's second factor (lost device and codes); false when there was none. */
   async reset(userId: string, actor: AuditParty): Promise<boolean> {
     const removed = await this.store.remove(userId);

@@ -58,7 +58,7 @@ export interface SecondFactorKit {
    * Starts an authorization in `agent` (with `prompt=login` unless `silentlyIfSignedIn`) and
    * signs in with the password when asked; stops at the next page or the callback.
    */
-  authorize(agent: UserAgent, email: string, password: string, silentlyIfSignedIn?: boolean): Promise<AuthorizeResult>;
+  authorize(agent: UserAgent, email: string, password: string, silentlyIfSignedIn?: boolean, scope?: string): Promise<AuthorizeResult>;
   /** Exchanges a callback for tokens. */
   exchange(result: AuthorizeResult): Promise<client.TokenEndpointResponse & client.TokenEndpointResponseHelpers>;
   /** A password-only access token for the user (no second factor on the account yet). */
@@ -110,13 +110,13 @@ export async function startSecondFactorKit(database: DatabaseLocation, env: Node
       await server.app.get(UserService).create({ email, password, roles }, SYSTEM);
       return { email, password };
     },
-    async authorize(agent, email, password, silentlyIfSignedIn = false) {
+    async authorize(agent, email, password, silentlyIfSignedIn = false, scope = 'openid email offline_access') {
       const verifier = client.randomPKCECodeVerifier();
       const state = client.randomState();
       const nonce = client.randomNonce();
       const url = client.buildAuthorizationUrl(config, {
         redirect_uri: MFA_REDIRECT_URI,
-        scope: 'openid email offline_access',
+        scope,
         state,
         nonce,
         code_challenge: await client.calculatePKCECodeChallenge(verifier),

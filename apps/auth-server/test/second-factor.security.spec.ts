@@ -1,7 +1,7 @@
 // Attack regressions for second factors (RFC 6238, OWASP ASVS 5.0 V6). Each test names the
 // attack and its source.
 import { createHash, randomBytes } from 'node:crypto';
-import { refreshTokenGrant } from 'openid-client';
+import { refreshTokenGrant, tokenIntrospection } from 'openid-client';
 import { DataSource } from 'typeorm';
 import { describeEachDatabase } from '@authkit/testing';
 import { ClientService } from '../src/app/clients/client.service';
@@ -291,6 +291,12 @@ describeEachDatabase('second-factor attacks', (database) => {
     const { email, password } = await kit.createUser(`foothold-${++serial}@example.com`);
     const attacker = kit.agent();
     const stolen = await kit.exchange(await kit.authorize(attacker, email, password));
+    // Without offline_access: an access token with no refresh token behind it.
+    const bare = await kit.exchange(await kit.authorize(kit.agent(), email, password, false, 'openid'));
+    expect(bare.refresh_token).toBeUndefined();
+    // A code obtained and held back, to be redeemed after the factor is on.
+    const heldBack = await kit.authorize(attacker, email, password, true);
+    expect(heldBack.callback?.searchParams.get('code')).toBeTruthy();
     const own = await kit.exchange(await kit.authorize(kit.agent(), email, password));
     const started = await kit.account('/account/mfa/totp', own.access_token);
     const secret = started.body['secret'] as string;
@@ -299,6 +305,10 @@ describeEachDatabase('second-factor attacks', (database) => {
     await expect(refreshTokenGrant(kit.config, stolen.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     const kept = await refreshTokenGrant(kit.config, own.refresh_token!);
     expect(kept.access_token).toBeTruthy();
+    await expect(kit.exchange(heldBack)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect(await tokenIntrospection(kit.config, stolen.access_token)).toMatchObject({ active: false });
+    expect(await tokenIntrospection(kit.config, bare.access_token)).toMatchObject({ active: false });
+    expect(await tokenIntrospection(kit.config, kept.access_token)).toMatchObject({ active: true });
     // The attacker's browser session is gone: a silent authorization asks to sign in again,
     // and then for the second factor.
     const again = await kit.authorize(attacker, email, password, true);
@@ -358,5 +368,15 @@ describeEachDatabase('second-factor attacks', (database) => {
     expect(await later.agent.submit('Verify', { 'Authentication code': await kit.code(user.secret, 1) })).toBeDefined();
     const events = await allAuditEvents(kit.server);
     expect(events.some((e) => e.type === 'mfa.verify.failed' && e.details['locked'] === true)).toBe(true);
+  });
+
+  // A code minted before a password change, redeemed after it (OWASP ASVS 5.0 V7.4.3): the
+  // new password must end what the old one opened, codes included.
+  it('a code from a sign-in before a password change is refused at the exchange', async () => {
+    const { email, password } = await kit.createUser(`code-before-password-${++serial}@example.com`);
+    const heldBack = await kit.authorize(kit.agent(), email, password);
+    await new Promise((r) => setTimeout(r, 1_100)); // auth_time has whole seconds
+    await kit.server.app.get(UserService).setPassword(email, `${password}-new`, SYSTEM);
+    await expect(kit.exchange(heldBack)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 });

@@ -42,7 +42,7 @@ export async function issueCode(server: RunningAuthServer, options: CodeOptions)
       userId: options.userId,
       scope: options.scope.split(' '),
       nonce: options.nonce,
-      authTime: options.authTime ?? Math.floor(Date.now() / 1000) - 5,
+      authTime: options.authTime ?? Math.floor(Date.now() / 1000), // signed in now, after the user was created
       amr: options.amr ?? ['pwd'],
     },
     server.config.lifetimes.authorizationCode,

@@ -18,6 +18,7 @@ import {
   resolveAudience,
 } from './grant-checks';
 import { IdTokenIssuer } from './id-token.issuer';
+import { OAuthError } from './oauth-error';
 import { findUser } from './user-lookup';
 import { issueUserTokens } from './user-tokens';
 
@@ -53,6 +54,8 @@ export class AuthorizationCodeGrant {
     const { id, grant } = await this.codes.redeem(code, client.clientId, redirectUri, params.get('code_verifier'));
     const user = await findUser(this.users, grant.userId);
     assertUserActive(user);
+    // A sign-in made with a password replaced since opens nothing (OWASP ASVS 5.0 V7.4.3).
+    if (grant.authTime < Math.floor(user.passwordChangedAt.getTime() / 1000)) throw new OAuthError('invalid_grant', 'The authorization code is invalid.');
 
     // Record what will be issued before it exists: a replay racing this request then
     // revokes it (RFC 6749 s4.1.2) rather than finding nothing recorded yet.

@@ -1,4 +1,5 @@
 import { errorCodes, type FastifyInstance } from 'fastify';
+import { ACCOUNT_PATHS } from '../account/account.controller';
 import { END_SESSION_CONFIRM_PATH } from '../logout/end-session-pages';
 import { SIGN_IN_PATHS } from '../signin/sign-in-paths';
 import { PATHS } from './endpoints';
@@ -15,6 +16,7 @@ const FORM_ENDPOINTS: ReadonlySet<string> = new Set([
   SIGN_IN_PATHS.recoveryCode,
   PATHS.endSession,
   END_SESSION_CONFIRM_PATH,
+  ...Object.values(ACCOUNT_PATHS),
 ]);
 
 /**

@@ -4,6 +4,9 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { hashOpaqueToken, returnedRows } from '../crypto/opaque-token';
 import { RevocationList } from '../oauth/revocation-list';
 
+/** Ends codes not yet redeemed: a code held back must not open a grant after its grant was revoked. */
+const EXPIRE_UNREDEEMED_CODES = 'UPDATE authorization_codes SET expires_at = now() WHERE redeemed_at IS NULL AND expires_at > now()';
+
 /** What revoking grants ended: the families, and how many live access tokens went on the revocation list. */
 export interface RevokedGrants {
   readonly families: readonly string[];
@@ -49,12 +52,32 @@ export class GrantRevocation {
   }
 
   /**
-   * Revokes every refresh-token grant of a user except the family that issued the access
+   * Revokes every grant of a user except the refresh-token family that issued the access
    * token `keepAccessJti` (a second factor was just set up with it: other devices sign in
-   * again, the device that set it up keeps going).
+   * again, the device that set it up keeps going): the other families and their access
+   * tokens, access tokens of code exchanges that issued no refresh token, and codes not yet
+   * redeemed (one held back would otherwise open a new password-only grant).
    */
-  revokeForUserExceptGrantOf(userId: string, keepAccessJti: string): Promise<RevokedGrants> {
-    return this.revokeNow('user_id = $1 AND family_id NOT IN (SELECT family_id FROM refresh_tokens WHERE access_jti::text = $2)', [userId, keepAccessJti], false);
+  async revokeForUserExceptGrantOf(userId: string, keepAccessJti: string): Promise<RevokedGrants> {
+    const revoked = await this.dataSource.transaction(async (manager) => {
+      const families = await this.revokeWhere(
+        manager,
+        'user_id = $1 AND family_id NOT IN (SELECT family_id FROM refresh_tokens WHERE user_id = $1 AND access_jti::text = $2)',
+        [userId, keepAccessJti],
+        false,
+      );
+      await manager.query(`${EXPIRE_UNREDEEMED_CODES} AND user_id = $1`, [userId]);
+      const codeTokens = await this.revocations.list(
+        manager,
+        `SELECT issued_access_jti AS jti, client_id, to_timestamp(issued_access_exp) AS expires_at FROM authorization_codes
+         WHERE user_id = $1 AND issued_refresh_family IS NULL AND issued_access_jti IS NOT NULL AND issued_access_jti <> $2
+           AND issued_access_exp > extract(epoch FROM now())`,
+        [userId, keepAccessJti],
+      );
+      return { families: families.families, accessTokens: families.accessTokens + codeTokens };
+    });
+    if (revoked.accessTokens > 0) await this.revocations.sharePending();
+    return revoked;
   }
 
   /** Revokes every grant of a client (the client deleted). */
@@ -81,7 +104,8 @@ export class GrantRevocation {
    * their families (a rotation that was waiting on one of them has committed its new token
    * by then, and this later statement sees it), and lists the families' unexpired access
    * tokens; with `codeGrants`, also those of the matching authorization codes (`condition`
-   * names columns both tables have). A grant is never revoked without its access tokens.
+   * names columns both tables have), whose codes not yet redeemed expire now. A grant is never
+   * revoked without its access tokens.
    */
   private async revokeWhere(manager: EntityManager, condition: string, params: unknown[], codeGrants: boolean): Promise<RevokedGrants> {
     const revoked = returnedRows<{ family_id: string }>(
@@ -99,6 +123,7 @@ export class GrantRevocation {
       );
     }
     if (codeGrants) {
+      await manager.query(`${EXPIRE_UNREDEEMED_CODES} AND ${condition}`, params);
       accessTokens += await this.revocations.list(
         manager,
         `SELECT issued_access_jti AS jti, client_id, to_timestamp(issued_access_exp) AS expires_at FROM authorization_codes

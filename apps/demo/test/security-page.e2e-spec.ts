@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { findSecrets } from '@authkit/testing';
+import { SessionStore } from '../src/app/session/session-store.interface';
 import { TestBrowser } from './support/browser';
 import { startDemoHarness, type DemoHarness } from './support/demo-harness';
 import { csrfOf, eventRowsOf, recoveryCodesOf, secretOf, SecurityPageDriver, wrongCode } from './support/security-page';
@@ -207,5 +209,121 @@ describe('demo /security page', () => {
     expect(response.headers.getSetCookie().find((c) => c.startsWith('demo_session='))).toMatch(/Max-Age=0/);
     expect(page.browser.cookie(h.demoUrl, 'demo_session')).toBeUndefined();
     expect(await (await page.browser.request(`${h.demoUrl}/`)).text()).toContain('Sign in</a>');
+  });
+
+  // OWASP ASVS 5.0 V7.5.1 / RFC 9470: auth-server starts a set-up only for a sign-in of the
+  // last 900 s and otherwise answers 401 insufficient_user_authentication. The demo sends the
+  // browser to sign in again (prompt=login, OIDC Core s3.1.2.1) and back to /security; the
+  // new session replaces the old one, which ends as at sign-out.
+  describe('when auth-server wants a recent sign-in to start a set-up (RFC 9470)', () => {
+    /** The refresh token the issuer handed out at the sign-in that followed event index `from`. */
+    const refreshTokenSince = (from: number) => h.issuer.events.slice(from).find((e) => e.grant_type === 'authorization_code')!.refresh_token!;
+    /** The store entry of the pending set-up beside session `id` (TotpEnrollmentService's attachment). */
+    const enrollmentKey = (id: string) => `session:${createHash('sha256').update(id).digest('base64url')}:totp-enrollment`;
+
+    /** Signed in, `/security` shown, and then auth-server counts that sign-in as too old. */
+    async function signedInLongAgo(): Promise<{ page: SecurityPageDriver; csrf: string; oldSession: string; oldRefreshToken: string }> {
+      const from = h.issuer.events.length;
+      const page = await signedIn();
+      const csrf = await page.csrf();
+      h.account.ageSignInsSeen();
+      return { page, csrf, oldSession: page.browser.cookie(h.demoUrl, 'demo_session')!, oldRefreshToken: refreshTokenSince(from) };
+    }
+
+    it('sends the browser to sign in again with prompt=login, then back to /security, where the set-up starts', async () => {
+      const { page, csrf, oldSession } = await signedInLongAgo();
+      const pressed = await page.post('/security/totp/setup', { csrf });
+      expect(pressed.response.status).toBe(303);
+      expect(pressed.response.headers.get('location')).toBe('/auth/login?reauth=1&return_to=%2Fsecurity');
+      expect(pressed.response.headers.get('cache-control')).toBe('no-store');
+      // Not signed out: the session stays until the new sign-in replaces it.
+      expect(pressed.response.headers.getSetCookie()).toEqual([]);
+      expect(h.account.calls.at(-1)).toMatchObject({ path: '/account/mfa/totp', status: 401 });
+      // No refresh-and-retry: a refreshed token keeps the old auth_time.
+      expect(h.account.calls.filter((c) => c.path === '/account/mfa/totp')).toHaveLength(1);
+      expect(h.account.account('alice').pending).toBe(false);
+
+      const start = await page.browser.request(`${h.demoUrl}${pressed.response.headers.get('location')!}`);
+      expect(start.status).toBe(302);
+      const authorization = new URL(start.headers.get('location')!);
+      expect(authorization.origin).toBe(h.issuer.issuer);
+      expect(authorization.searchParams.get('prompt')).toBe('login');
+      // The return path stays on the demo's server, in the pending sign-in.
+      expect(authorization.href).not.toContain('security');
+
+      const { response: callback, url } = await page.browser.follow(authorization.href, (next) => next.origin === h.demoUrl && next.pathname !== '/auth/callback');
+      expect(new URL(url).pathname).toBe('/auth/callback');
+      expect(callback.status).toBe(303);
+      expect(callback.headers.get('location')).toBe('/security');
+      expect(page.browser.cookie(h.demoUrl, 'demo_session')).not.toBe(oldSession);
+
+      const back = await page.get('/security');
+      expect(back.response.status).toBe(200);
+      expect(back.html).toContain('Set up authenticator app');
+      const setup = await page.startSetup();
+      expect(setup.response.status).toBe(200);
+      expect(setup.secret).toBe(h.account.account('alice').secret);
+      expect(findSecrets(h.logs.text(), [setup.secret, 'fake-description'])).toEqual([]);
+    });
+
+    it('ends the old session at the new sign-in: gone, its refresh token revoked, its pending set-up removed', async () => {
+      const from = h.issuer.events.length;
+      const page = await signedIn();
+      const oldSession = page.browser.cookie(h.demoUrl, 'demo_session')!;
+      const oldRefreshToken = refreshTokenSince(from);
+      // A set-up started while the sign-in was recent, then abandoned: its secret waits beside the session.
+      await page.startSetup();
+      const store = h.demo.get<SessionStore>(SessionStore);
+      expect(await store.get(enrollmentKey(oldSession))).toBeDefined();
+      h.account.ageSignInsSeen();
+
+      const pressed = await page.post('/security/totp/setup', { csrf: await page.csrf() });
+      expect(pressed.response.headers.get('location')).toBe('/auth/login?reauth=1&return_to=%2Fsecurity');
+      const signIn = h.issuer.events.length;
+      const { response, url } = await page.browser.follow(`${h.demoUrl}${pressed.response.headers.get('location')!}`);
+      expect(response.status).toBe(200);
+      expect(url).toBe(`${h.demoUrl}/security`);
+
+      // Revoked at the issuer as at sign-out (RFC 7009)...
+      await h.issuer.waitFor((e) => e.event === 'refresh_token.destroyed', signIn);
+      const reuse = await fetch(`${h.issuer.issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: oldRefreshToken, client_id: h.issuer.clientId, client_secret: h.issuer.clientSecret }).toString(),
+      });
+      expect(((await reuse.json()) as { error?: string }).error).toBe('invalid_grant');
+      // ...and nothing of it left in the demo: the cookie's old value opens nothing, the secret is gone.
+      const stale = new TestBrowser();
+      stale.setCookie(h.demoUrl, 'demo_session', oldSession);
+      expect((await stale.request(`${h.demoUrl}/api/me`)).status).toBe(401);
+      expect((await stale.request(`${h.demoUrl}/security`)).headers.get('location')).toBe('/');
+      expect(await store.get(enrollmentKey(oldSession))).toBeUndefined();
+
+      // The new session is whole: its own tokens live on (not revoked with the old ones), and refresh.
+      expect((await page.browser.request(`${h.demoUrl}/api/me`)).status).toBe(200);
+      h.clock.offsetMs = 290_000;
+      expect((await page.browser.request(`${h.demoUrl}/api/me`)).status).toBe(200);
+      expect(h.issuer.events.slice(signIn).filter((e) => e.event === 'grant.success' && e.grant_type === 'refresh_token')).toHaveLength(1);
+    });
+
+    it('explains the new sign-in on /security, and lets its set-up form be redirected to auth-server (CSP form-action)', async () => {
+      const page = await signedIn();
+      const { response, html } = await page.get('/security');
+      expect(html).toContain('Setting up needs a recent sign-in: if you signed in more than 15 minutes ago, you will be asked to sign in again first');
+      // Chromium applies form-action to the redirects after a form post: /auth/login, then the issuer.
+      expect(response.headers.get('content-security-policy')).toContain(`form-action 'self' ${h.issuer.issuer};`);
+    });
+
+    it('keeps the session when the new sign-in fails: back to Try again, the old session still works', async () => {
+      const { page, csrf, oldSession } = await signedInLongAgo();
+      const pressed = await page.post('/security/totp/setup', { csrf });
+      const callback = `${h.demoUrl}/auth/callback`;
+      const { response, url } = await page.browser.follow(`${h.demoUrl}${pressed.response.headers.get('location')!}`, (next) => next.href.startsWith(callback));
+      const tampered = new URL(response.headers.get('location')!, url);
+      tampered.searchParams.set('state', 'x'.repeat(43));
+      expect((await page.browser.request(tampered.href)).status).toBe(400);
+      expect(page.browser.cookie(h.demoUrl, 'demo_session')).toBe(oldSession);
+      expect((await page.get('/security')).response.status).toBe(200);
+    });
   });
 });

@@ -41,6 +41,7 @@ describe.each(STORES)('demo sign-in (session store: %s)', (_store, redisUrl) => 
     expect(params.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(params.get('state')!.length).toBeGreaterThanOrEqual(22);
     expect(params.get('nonce')!.length).toBeGreaterThanOrEqual(22);
+    expect(params.has('prompt')).toBe(false); // auth-server's own session may answer at once
     const login = browser.setCookies.find((c) => c.header.startsWith('demo_login='))!.header;
     expect(login).toMatch(/; HttpOnly/);
     expect(login).toMatch(/; SameSite=Lax/);
@@ -76,6 +77,71 @@ describe.each(STORES)('demo sign-in (session store: %s)', (_store, redisUrl) => 
     expect(html).not.toContain(issued.refresh_token);
     expect(html).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\./); // no JWT (access or ID token)
     expect(findSecrets(h.logs.text())).toEqual([]);
+  });
+
+  it('asks auth-server for a new sign-in (prompt=login) with reauth=1, and only then', async () => {
+    const promptOf = async (query: string) =>
+      new URL((await new TestBrowser().request(`${h.demoUrl}/auth/login${query}`)).headers.get('location')!).searchParams.getAll('prompt');
+    expect(await promptOf('?reauth=1')).toEqual(['login']);
+    expect(await promptOf('?reauth=1&return_to=%2Fsecurity')).toEqual(['login']);
+    // Only the exact value, once; the demo's own query is never passed on to auth-server.
+    for (const query of ['', '?reauth=0', '?reauth=true', '?reauth=', '?reauth=1&reauth=1', '?prompt=none', '?prompt=login', '?return_to=%2Fsecurity']) {
+      expect(await promptOf(query)).toEqual([]);
+    }
+  });
+
+  it('goes back to /security after a sign-in started with return_to=/security, and to / without', async () => {
+    const browser = new TestBrowser();
+    const { response, url } = await browser.follow(`${h.demoUrl}/auth/login?reauth=1&return_to=%2Fsecurity`, (next) => next.origin === h.demoUrl && next.pathname !== '/auth/callback');
+    expect(new URL(url).pathname).toBe('/auth/callback');
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/security');
+    expect(browser.cookie(h.demoUrl, 'demo_session')).toBeDefined();
+    // Unencoded, as a person might type it.
+    const typed = new TestBrowser();
+    expect((await typed.follow(`${h.demoUrl}/auth/login?return_to=/security`)).url).toBe(`${h.demoUrl}/security`);
+    // The return path belongs to that one sign-in: the next goes to / again.
+    expect((await typed.follow(`${h.demoUrl}/auth/login`)).url).toBe(`${h.demoUrl}/`);
+  });
+
+  it('ends the browser\'s previous session when a new sign-in completes: gone here, its refresh token revoked at the issuer', async () => {
+    const before = h.issuer.events.length;
+    const browser = await h.signIn();
+    const { refresh_token: oldRefreshToken } = h.issuer.events.slice(before).find((e) => e.grant_type === 'authorization_code')!;
+    const oldSession = browser.cookie(h.demoUrl, 'demo_session')!;
+    const from = h.issuer.events.length;
+    const { response, url } = await browser.follow(`${h.demoUrl}/auth/login`);
+    expect(response.status).toBe(200);
+    expect(url).toBe(`${h.demoUrl}/`);
+    const newSession = browser.cookie(h.demoUrl, 'demo_session')!;
+    expect(newSession).not.toBe(oldSession);
+    await h.issuer.waitFor((e) => e.event === 'refresh_token.destroyed', from);
+    const reuse = await fetch(`${h.issuer.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: oldRefreshToken!, client_id: h.issuer.clientId, client_secret: h.issuer.clientSecret }).toString(),
+    });
+    expect(((await reuse.json()) as { error?: string }).error).toBe('invalid_grant');
+    expect((await fetch(`${h.demoUrl}/api/me`, { headers: { cookie: `demo_session=${oldSession}` } })).status).toBe(401);
+    // The new session keeps its own grant: it serves the API and refreshes.
+    expect((await browser.request(`${h.demoUrl}/api/me`)).status).toBe(200);
+    h.clock.offsetMs = 290_000;
+    expect((await browser.request(`${h.demoUrl}/api/me`)).status).toBe(200);
+    expect(refreshGrants(from)).toHaveLength(1);
+    expect(findSecrets(h.logs.text(), [oldRefreshToken!])).toEqual([]);
+  });
+
+  it('keeps the previous session when the new sign-in fails', async () => {
+    const browser = await h.signIn();
+    const oldSession = browser.cookie(h.demoUrl, 'demo_session')!;
+    const callback = `${h.demoUrl}/auth/callback`;
+    const { response, url } = await browser.follow(`${h.demoUrl}/auth/login`, (next) => next.href.startsWith(callback));
+    const denied = new URL(response.headers.get('location')!, url);
+    denied.searchParams.delete('code');
+    denied.searchParams.set('error', 'access_denied');
+    expect((await browser.request(denied.href)).status).toBe(400);
+    expect(browser.cookie(h.demoUrl, 'demo_session')).toBe(oldSession);
+    expect((await browser.request(`${h.demoUrl}/api/me`)).status).toBe(200);
   });
 
   it('shows Sign in when signed out', async () => {

@@ -124,6 +124,115 @@ describe('demo sign-in attacks', () => {
     expect((await planted.request(`${h.demoUrl}/api/me`)).status).toBe(401);
   });
 
+  // RFC 9700 s4.11 (open redirector) / CWE-601: `return_to` of /auth/login decides where the
+  // callback sends the browser. A link to the demo with an attacker's return_to would lend the
+  // demo's name to a phishing page right after a genuine sign-in. Only the fixed list (just
+  // /security) is taken, compared whole; anything else signs in as usual and lands on /.
+  describe('open redirector through return_to (RFC 9700 s4.11, CWE-601)', () => {
+    /** Values of return_to, as the attacker means them (the test encodes them for the URL). */
+    const ATTACKS = [
+      'https://evil.example',
+      '//evil.example',
+      '/\\evil.example',
+      '%2F%2Fevil.example', // literally, i.e. sent double-encoded: %252F%252Fevil.example
+      '/security/../x',
+      'javascript:alert(1)',
+      'https://evil.example/security',
+      '//evil.example/security',
+      '/\\/evil.example',
+      '\\\\evil.example',
+      '/%2F/evil.example',
+      '///evil.example',
+      ' /security',
+      '\t//evil.example',
+      '/security\r\nLocation: https://evil.example',
+      '/security/',
+      '/Security',
+      '/security?next=https://evil.example',
+      '/security#@evil.example',
+      '/security/..',
+      '/./security',
+      'data:text/html,<script>alert(1)</script>',
+      'http:evil.example',
+      'HTTPS://EVIL.EXAMPLE',
+      '',
+    ];
+    /** Queries as sent on the wire, for the encodings a URL builder would not produce. */
+    const RAW_QUERIES = [
+      'return_to=%2F%2Fevil.example',
+      'return_to=/%5Cevil.example',
+      'return_to=%2F%5Cevil.example',
+      'return_to=%2Fsecurity%2F..%2Fx',
+      'return_to=%252Fsecurity',
+      'return_to=%2Fsecurity%00',
+      'return_to=/security%0d%0aSet-Cookie:%20demo_session=x',
+      'return_to=%E2%81%84%E2%81%84evil.example', // U+2044 fraction slashes
+      'return_to=%EF%BC%8F%EF%BC%8Fevil.example', // U+FF0F fullwidth solidi
+      'return_to=/security&return_to=//evil.example',
+      'return_to=//evil.example&return_to=/security',
+      'return_to[]=/security',
+      'returnTo=//evil.example&redirect_uri=https://evil.example&next=//evil.example',
+    ];
+
+    /** Signs a fresh browser in from `/auth/login?<query>`: where the callback sends it, and the page it ends on. */
+    async function signInFrom(query: string): Promise<{ location: string | null; landed: string; browser: TestBrowser }> {
+      const browser = new TestBrowser();
+      const callback = `${h.demoUrl}/auth/callback`;
+      const start = await browser.request(`${h.demoUrl}/auth/login?${query}`);
+      expect(start.status).toBe(302);
+      // The authorization request carries nothing of return_to: it stays in the pending sign-in.
+      const authorization = new URL(start.headers.get('location')!);
+      expect([...authorization.searchParams.keys()].filter((name) => name !== 'prompt').sort()).toEqual(
+        ['client_id', 'code_challenge', 'code_challenge_method', 'nonce', 'redirect_uri', 'response_type', 'scope', 'state'],
+      );
+      expect(authorization.searchParams.get('redirect_uri')).toBe(callback);
+      const { response, url } = await browser.follow(start.headers.get('location')!, (next) => next.href.startsWith(callback));
+      const callbackUrl = new URL(response.headers.get('location')!, url);
+      // Bounded: a Location with CR LF must fail the test, not leave the request hanging.
+      const done = await browser.request(callbackUrl.href, { signal: AbortSignal.timeout(4_000) });
+      expect(done.status).toBe(303);
+      expect(browser.cookie(h.demoUrl, 'demo_session')).toBeDefined();
+      const location = done.headers.get('location');
+      // Followed only on the demo: a broken check must fail here, not wait for evil.example.
+      const next = new URL(location ?? '/', h.demoUrl);
+      const landed = next.origin === h.demoUrl ? (await browser.follow(next.href)).url : next.href;
+      return { location, landed, browser };
+    }
+
+    it.each(ATTACKS.flatMap((attack) => [
+      [attack, 'reauth=1&'],
+      [attack, ''],
+    ]))('ignores return_to=%j (%sreturn_to): the sign-in completes and lands on /', async (attack, prefix) => {
+      const { location, landed } = await signInFrom(`${prefix}${new URLSearchParams({ return_to: attack }).toString()}`);
+      expect(location).toBe('/');
+      expect(landed).toBe(`${h.demoUrl}/`);
+    });
+
+    it.each(RAW_QUERIES)('ignores the raw query %s: lands on /', async (query) => {
+      const { location, landed } = await signInFrom(`reauth=1&${query}`);
+      expect(location).toBe('/');
+      expect(landed).toBe(`${h.demoUrl}/`);
+    });
+
+    it('takes /security, the one listed path (control)', async () => {
+      const { location, landed } = await signInFrom('reauth=1&return_to=%2Fsecurity');
+      expect(location).toBe('/security');
+      expect(landed).toBe(`${h.demoUrl}/security`);
+    });
+
+    // The return path is read from the demo's store at the callback, not from the callback's URL.
+    it('ignores a return_to added to the callback URL', async () => {
+      const browser = new TestBrowser();
+      const callback = `${h.demoUrl}/auth/callback`;
+      const { response, url } = await browser.follow(`${h.demoUrl}/auth/login?return_to=%2Fsecurity`, (next) => next.href.startsWith(callback));
+      const callbackUrl = new URL(response.headers.get('location')!, url);
+      callbackUrl.searchParams.set('return_to', 'https://evil.example');
+      const done = await browser.request(callbackUrl.href);
+      expect(done.status).toBe(303);
+      expect(done.headers.get('location')).toBe('/security');
+    });
+  });
+
   // RFC 6750 s2: "Clients MUST NOT use more than one method to transmit the token".
   it('refuses a Bearer header together with the session cookie (RFC 6750 s2)', async () => {
     const browser = await h.signIn();

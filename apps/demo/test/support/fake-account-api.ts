@@ -26,6 +26,14 @@ export interface FakeAccountApi {
   account(sub: string): FakeAccount;
   /** Refuses every access token received so far with 401 `invalid_token` (as if revoked). */
   rejectTokensSeen(): void;
+  /**
+   * Counts the sign-ins behind every access token received so far as older than
+   * {@link RECENT_SIGN_IN_MAX_AGE} seconds: starting a set-up (`/account/mfa/totp`) with one of
+   * those tokens is refused with 401 `insufficient_user_authentication` (RFC 9470), as
+   * auth-server refuses a token whose `auth_time` is that old. Tokens first seen later (of a
+   * new sign-in) are recent; the other endpoints take every live token.
+   */
+  ageSignInsSeen(): void;
   /** Forgets every account, call, refused token and override: a clean start for the next test. */
   reset(): void;
   close(): Promise<void>;
@@ -60,6 +68,9 @@ export interface FakeAccount {
   readonly events: { id: string; time: string; type: string; outcome: string }[];
 }
 
+/** How recent a sign-in must be to start a set-up at auth-server, in seconds (OWASP ASVS 5.0 V7.5.1). */
+export const RECENT_SIGN_IN_MAX_AGE = 900;
+
 /** Text no page or log of the demo may repeat (auth-server's descriptions are not for users). */
 export const FAKE_ERROR_DESCRIPTION = 'fake-description-<b>do not show</b>';
 
@@ -68,6 +79,8 @@ export async function startFakeAccountApi(): Promise<FakeAccountApi> {
   const accounts = new Map<string, FakeAccount>();
   const rejected = new Set<string>();
   const seen = new Set<string>();
+  /** Tokens whose sign-in counts as too old to start a set-up. */
+  const aged = new Set<string>();
   const calls: AccountCall[] = [];
   const totp = new TotpService({ issuer: 'AuthKit test' });
   let link: { issuer: string; clientId: string; clientSecret: string } | undefined;
@@ -112,6 +125,9 @@ export async function startFakeAccountApi(): Promise<FakeAccountApi> {
       case '/account/mfa':
         return { status: 200, body: status(user) };
       case '/account/mfa/totp':
+        if (aged.has(form.get('token') ?? '')) {
+          return { status: 401, body: { error: 'insufficient_user_authentication', error_description: FAKE_ERROR_DESCRIPTION, max_age: RECENT_SIGN_IN_MAX_AGE } };
+        }
         if (user.enabled) return error(409, 'mfa_already_enabled');
         user.secret = totp.generateSecret();
         user.pending = true;
@@ -193,10 +209,14 @@ export async function startFakeAccountApi(): Promise<FakeAccountApi> {
     rejectTokensSeen() {
       for (const token of seen) rejected.add(token);
     },
+    ageSignInsSeen() {
+      for (const token of seen) aged.add(token);
+    },
     reset() {
       accounts.clear();
       rejected.clear();
       seen.clear();
+      aged.clear();
       calls.length = 0;
       api.override = undefined;
       api.down = false;

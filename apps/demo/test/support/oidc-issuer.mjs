@@ -55,6 +55,18 @@ const provider = new Provider(issuer, {
   pkce: { required: () => true },
   // A first-party client, as demo-web with skip_consent: refresh tokens without prompt=consent.
   issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+  // As auth-server: every code starts a refresh-token family of its own, which lives until it
+  // expires or is revoked, whatever becomes of the sign-in session. oidc-provider would reuse
+  // one grant per sign-in session and client (revoking the old demo session's refresh token
+  // would then revoke a new sign-in's tokens too), and, offline_access not being granted
+  // without prompt=consent, bind refresh tokens to that session's current grant (a new
+  // sign-in would silently void the old one, hiding whether the demo revokes it). So: a grant
+  // per authorization (interact() grants each at once), and no session binding.
+  loadExistingGrant: (ctx) => {
+    const grantId = ctx.oidc.result?.consent?.grantId;
+    return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
+  },
+  expiresWithSession: () => false,
   rotateRefreshToken: () => true,
   features: {
     devInteractions: { enabled: false },

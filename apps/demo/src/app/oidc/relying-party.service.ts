@@ -64,10 +64,11 @@ export class RelyingPartyService {
 
   /**
    * The authorization request URL (OIDC Core s3.1.2.1) with PKCE S256 (RFC 7636 s4.2,
-   * required by RFC 9700 s2.1.1), `state` and `nonce`.
+   * required by RFC 9700 s2.1.1), `state` and `nonce`; with `forceLogin`, `prompt=login`:
+   * auth-server signs the user in anew even when its own session is still on.
    * @throws IssuerUnavailableError when discovery fails.
    */
-  async authorizationUrl(pending: PendingLogin): Promise<URL> {
+  async authorizationUrl(pending: PendingLogin, options: { readonly forceLogin?: boolean } = {}): Promise<URL> {
     const configuration = await this.discovered();
     return oidc.buildAuthorizationUrl(configuration, {
       redirect_uri: this.redirectUri,
@@ -76,6 +77,7 @@ export class RelyingPartyService {
       code_challenge_method: 'S256',
       state: pending.state,
       // No prompt=consent: OIDC Core s11 lets first-party (skip_consent) clients get offline_access without it.
+      ...(options.forceLogin ? { prompt: 'login' } : {}),
       nonce: pending.nonce,
     });
   }

@@ -24,14 +24,16 @@ export interface SecurityEvent {
 }
 
 /**
- * The account API's error codes (401 `invalid_client` / `invalid_token`, 400
- * `invalid_request` / `invalid_code`, 409 state conflicts, 429, 503), plus
- * `unexpected_response` for anything else: an unknown status, a body that is not the
- * documented JSON, a network failure or a timeout.
+ * The account API's error codes (401 `invalid_client` / `invalid_token` /
+ * `insufficient_user_authentication`, 400 `invalid_request` / `invalid_code`, 409 state
+ * conflicts, 429, 503), plus `unexpected_response` for anything else: an unknown status, a
+ * body that is not the documented JSON, a network failure or a timeout.
  */
 export type AccountApiErrorCode =
   | 'invalid_client'
   | 'invalid_token'
+  /** RFC 9470 s3: the user's sign-in is too old for this call (starting a set-up wants one within 900 s). */
+  | 'insufficient_user_authentication'
   | 'invalid_request'
   | 'invalid_code'
   | 'mfa_already_enabled'
@@ -44,7 +46,7 @@ export type AccountApiErrorCode =
 /** The error codes the account API may answer with, by HTTP status. Others are `unexpected_response`. */
 const ERRORS_BY_STATUS: Readonly<Record<number, readonly AccountApiErrorCode[]>> = {
   400: ['invalid_request', 'invalid_code'],
-  401: ['invalid_client', 'invalid_token'],
+  401: ['invalid_client', 'invalid_token', 'insufficient_user_authentication'],
   409: ['mfa_already_enabled', 'mfa_not_enabled', 'enrollment_not_started'],
 };
 
@@ -94,7 +96,10 @@ export class AccountApiClient {
     return parseStatus(await this.call('/account/mfa', { token }));
   }
 
-  /** `POST /account/mfa/totp`: starts (or restarts) an enrollment. @throws AccountApiError (`mfa_already_enabled`, ...) */
+  /**
+   * `POST /account/mfa/totp`: starts (or restarts) an enrollment.
+   * @throws AccountApiError (`mfa_already_enabled`, `insufficient_user_authentication` when the sign-in is too old, ...)
+   */
   async startTotp(token: string): Promise<TotpEnrollment> {
     const body = await this.call('/account/mfa/totp', { token });
     const secret = member(body, 'secret');

@@ -34,7 +34,10 @@ export class AccountService {
     return [...events].sort((a, b) => (Date.parse(b.time) || 0) - (Date.parse(a.time) || 0));
   }
 
-  /** Starts (or restarts) an authenticator enrollment. @throws SecurityError (`conflict` when two-factor is on) */
+  /**
+   * Starts (or restarts) an authenticator enrollment.
+   * @throws SecurityError (`conflict` when two-factor is on, `reauthentication_required` when the sign-in is too old)
+   */
   startTotp(sessionId: string): Promise<TotpEnrollment> {
     return this.asUser(sessionId, (token) => this.api.startTotp(token));
   }
@@ -103,6 +106,9 @@ export class AccountService {
     switch (error.code) {
       case 'invalid_token':
         return new SecurityError('signed_out');
+      case 'insufficient_user_authentication':
+        // RFC 9470: a refresh keeps the old auth_time; only a new sign-in helps.
+        return new SecurityError('reauthentication_required');
       case 'invalid_request':
       case 'invalid_code':
         return new SecurityError('bad_request');

@@ -3,10 +3,11 @@ import type { FastifyReply } from 'fastify';
 import { InjectAppConfig, type AppConfig } from '@authkit/config';
 import { PAGE_HEADERS } from '../page';
 import { cookieNames, serializeCookie, type CookieNames } from '../session/session-cookie';
+import { reauthenticationPath } from '../sign-in/return-path';
 import { SecurityError, type SecurityErrorCode } from './security-error';
 import { messagePage } from './security.pages';
 
-const MESSAGES: Record<Exclude<SecurityErrorCode, 'signed_out'>, { title: string; text: string }> = {
+const MESSAGES: Record<Exclude<SecurityErrorCode, 'signed_out' | 'reauthentication_required'>, { title: string; text: string }> = {
   csrf_refused: { title: 'Request refused', text: 'Use the buttons on the Security page.' },
   bad_request: { title: 'Request refused', text: 'This request could not be handled. Go back and try again.' },
   conflict: { title: 'Already changed', text: 'Your two-factor settings changed in the meantime, or the setup expired. Go back and start again.' },
@@ -16,9 +17,11 @@ const MESSAGES: Record<Exclude<SecurityErrorCode, 'signed_out'>, { title: string
 
 /**
  * Answers a refused `/security` step: `signed_out` clears the session cookie and goes to
- * `/` (where `Sign in` is); every other code is a small page with fixed text, its status
- * and, for 429, auth-server's `Retry-After`. Any other error gets a page too, never a stack
- * or an upstream message.
+ * `/` (where `Sign in` is); `reauthentication_required` goes to the demo's sign-in start
+ * for a new sign-in (`prompt=login`) that returns to `/security`, keeping the session
+ * cookie (the new sign-in ends that session); every other code is a small page with fixed
+ * text, its status and, for 429, auth-server's `Retry-After`. Any other error gets a page
+ * too, never a stack or an upstream message.
  */
 @Catch()
 export class SecurityErrorFilter implements ExceptionFilter {
@@ -49,6 +52,10 @@ export class SecurityErrorFilter implements ExceptionFilter {
         .header('Cache-Control', 'no-store')
         .header('Set-Cookie', serializeCookie(this.cookies.session, '', { secure: this.cookies.secure, maxAgeSeconds: 0 }))
         .redirect('/', 303);
+      return;
+    }
+    if (error.code === 'reauthentication_required') {
+      reply.header('Cache-Control', 'no-store').redirect(reauthenticationPath('/security'), 303);
       return;
     }
     const { title, text } = MESSAGES[error.code];

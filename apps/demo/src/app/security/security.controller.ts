@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InjectAppConfig, type AppConfig } from '@authkit/config';
-import { PAGE_HEADERS } from '../page';
+import { PAGE_HEADERS, pageHeadersWithIssuer } from '../page';
 import { cookieNames } from '../session/session-cookie';
 import { SessionService } from '../session/session.service';
 import { AccountService } from './account.service';
@@ -21,6 +21,12 @@ import { TotpEnrollmentService } from './totp-enrollment.service';
 @UseFilters(SecurityErrorFilter)
 export class SecurityController {
   private readonly sessionCookie: string;
+  /**
+   * The overview's headers: its `Set up authenticator app` form may end at auth-server (a
+   * sign-in that is too old goes through `/auth/login` to the authorization endpoint), and
+   * Chromium applies `form-action` to a form's redirects, so the issuer's origin is allowed too.
+   */
+  private readonly overviewHeaders: Readonly<Record<string, string>>;
 
   constructor(
     @InjectAppConfig() config: AppConfig,
@@ -29,6 +35,7 @@ export class SecurityController {
     private readonly enrollment: TotpEnrollmentService,
   ) {
     this.sessionCookie = cookieNames(config.demo.publicUrl).session;
+    this.overviewHeaders = pageHeadersWithIssuer(config.issuer);
   }
 
   /** Two-factor status with its button, and `Recent security events`. */
@@ -36,10 +43,14 @@ export class SecurityController {
   async overview(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const { id, session } = await this.session(request);
     const [status, events] = await Promise.all([this.account.status(id), this.account.events(id)]);
-    reply.headers(PAGE_HEADERS).send(overviewPage(session.csrfToken, status, events));
+    reply.headers(this.overviewHeaders).send(overviewPage(session.csrfToken, status, events));
   }
 
-  /** `Set up authenticator app`: starts an enrollment, then shows it (post/redirect/get, so a reload keeps the secret). */
+  /**
+   * `Set up authenticator app`: starts an enrollment, then shows it (post/redirect/get, so a
+   * reload keeps the secret). When auth-server wants a more recent sign-in, 303 to
+   * `/auth/login?reauth=1&return_to=%2Fsecurity` instead ({@link SecurityErrorFilter}).
+   */
   @Post('totp/setup')
   @UseGuards(SecurityFormGuard)
   async startSetup(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {

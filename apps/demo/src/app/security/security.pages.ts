@@ -2,6 +2,10 @@ import { totpQrCodeSvg } from '@authkit/mfa';
 import { escapeHtml, page } from '../page';
 import type { MfaStatus, SecurityEvent, TotpEnrollment } from './account-api.client';
 
+/** Why `Set up authenticator app` may first ask for the password again (auth-server wants a sign-in within 15 minutes). */
+export const RECENT_SIGN_IN_NOTE =
+  'Setting up needs a recent sign-in: if you signed in more than 15 minutes ago, you will be asked to sign in again first, and then come back here.';
+
 /** The one message for a refused code, whatever the reason (wrong, reused, malformed). */
 export const WRONG_CODE_MESSAGE = 'That code did not work. Enter the current code from your authenticator app.';
 
@@ -15,6 +19,7 @@ export function overviewPage(csrfToken: string, status: MfaStatus, events: reado
 Recovery codes left: ${status.recoveryCodesRemaining}.</p>
 ${postButton('/security/totp/turn-off', csrfToken, 'Turn off two-factor authentication')}`
     : `<p>Two-factor authentication is <strong>off</strong>. With an authenticator app, signing in also asks for a one-time code.</p>
+<p>${escapeHtml(RECENT_SIGN_IN_NOTE)}</p>
 ${postButton('/security/totp/setup', csrfToken, 'Set up authenticator app')}`;
   return page(
     'Security',

@@ -28,7 +28,10 @@ export class TotpEnrollmentService {
   constructor(
     private readonly account: AccountService,
     private readonly sessions: SessionService,
-  ) {}
+  ) {
+    // A secret left beside an ended session (sign-out, a new sign-in) goes with it.
+    sessions.declareAttachment(ENROLLMENT);
+  }
 
   /** Starts (or restarts) an enrollment at auth-server and keeps it for the setup page. @throws SecurityError */
   async start(sessionId: string): Promise<void> {

@@ -34,4 +34,9 @@ export interface PendingLogin {
   readonly nonce: string;
   /** RFC 7636 s4.1 code verifier; only its S256 challenge leaves the server. */
   readonly codeVerifier: string;
+  /**
+   * Where the callback sends the browser instead of `/`: one of the sign-in's allow-listed
+   * return paths, checked at the start and again at the callback (RFC 9700 s4.11).
+   */
+  readonly returnTo?: string;
 }

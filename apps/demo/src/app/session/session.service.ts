@@ -53,6 +53,8 @@ export interface SessionView {
 export class SessionService {
   private readonly logger = new Logger('DemoSession');
   private readonly refreshing = new Map<string, Promise<string | undefined>>();
+  /** Names of what page flows keep beside a session ({@link attach}): removed with the session. */
+  private readonly attachmentNames = new Set<string>();
 
   /** OWASP ASVS 5.0 V7.3.1: sessions end after inactivity (`SESSION_IDLE_TTL`, 30 min by default). */
   private readonly idleMs: number;
@@ -83,7 +85,12 @@ export class SessionService {
     const stored = value === undefined ? undefined : parseJson<StoredPendingLogin>(value);
     // The store's own expiry runs on its clock (Redis); the demo's clock decides as well.
     if (stored === undefined || this.clock.now() - stored.startedAt >= PENDING_LOGIN_TTL_MS) return undefined;
-    return { state: stored.state, nonce: stored.nonce, codeVerifier: stored.codeVerifier };
+    return {
+      state: stored.state,
+      nonce: stored.nonce,
+      codeVerifier: stored.codeVerifier,
+      ...(typeof stored.returnTo === 'string' ? { returnTo: stored.returnTo } : {}),
+    };
   }
 
   /** Creates a session for a completed sign-in; returns its fresh random id (session fixation, CWE-384). */
@@ -127,6 +134,14 @@ export class SessionService {
   }
 
   /**
+   * Declares `name` as a name used with {@link attach}, at start-up (every instance the same):
+   * ending a session then removes what is kept under it, whichever instance wrote it.
+   */
+  declareAttachment(name: string): void {
+    this.attachmentNames.add(name);
+  }
+
+  /**
    * Keeps `value` under `name` beside session `id`, for at most `ttlMs` and never beyond the
    * session's absolute lifetime: short-lived server-side state of one page flow (such as a
    * pending authenticator enrollment) that must not travel through the browser. A separate
@@ -138,6 +153,7 @@ export class SessionService {
     if (record === undefined) return false;
     const ttl = Math.min(ttlMs, record.createdAt + this.absoluteMs - this.clock.now());
     if (ttl <= 0) return false;
+    this.attachmentNames.add(name);
     await this.store.set(attachmentKey(id, name), value, ttl);
     return true;
   }
@@ -163,14 +179,16 @@ export class SessionService {
   }
 
   /**
-   * Ends session `id`: revokes its refresh token at auth-server (RFC 7009), then deletes it.
-   * A failed revocation still ends the local session, with a warning that names no token.
+   * Ends session `id`: deletes it and what is attached to it, then revokes its refresh token
+   * at auth-server (RFC 7009). A failed revocation still ends the local session, with a
+   * warning that names no token.
    * @returns the session's ID token, for `id_token_hint` at the OP's end-session endpoint,
    *   and whether auth-server was unreachable (an error that is not an OAuth error response).
    */
   async end(id: string): Promise<EndedSession> {
     const record = await this.load(id);
     await this.store.delete(sessionKey(id));
+    await Promise.all([...this.attachmentNames].map((name) => this.store.delete(attachmentKey(id, name))));
     let issuerUnreachable = false;
     if (record?.refreshToken !== undefined) {
       try {

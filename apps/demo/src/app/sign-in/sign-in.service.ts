@@ -5,6 +5,22 @@ import { IssuerUnavailableError, RelyingPartyService } from '../oidc/relying-par
 import type { PendingLogin } from '../session/session-record';
 import { SessionService } from '../session/session.service';
 import { SignInError } from './sign-in-error';
+import { returnPathOf, type ReturnPath } from './return-path';
+
+/** How a sign-in starts. */
+export interface SignInStart {
+  /** Ask auth-server for a new sign-in (`prompt=login`), as when it wants a recent one (RFC 9470). */
+  readonly reauthenticate?: boolean;
+  /** Where the callback sends the browser instead of `/`. */
+  readonly returnTo?: ReturnPath;
+}
+
+/** A completed sign-in: the new session, and where the browser goes now. */
+export interface CompletedSignIn {
+  readonly sessionId: string;
+  /** An allow-listed return path, or `/`. */
+  readonly redirectTo: ReturnPath | '/';
+}
 
 /**
  * The two legs of the authorization code flow (RFC 6749 s4.1 with PKCE, OIDC Core s3.1):
@@ -21,13 +37,15 @@ export class SignInService {
   ) {}
 
   /**
-   * Creates a pending sign-in (random state, nonce, PKCE verifier, kept server-side).
+   * Creates a pending sign-in (random state, nonce, PKCE verifier and the return path, kept
+   * server-side); `reauthenticate` adds `prompt=login` to the authorization request.
    * @returns the login cookie's handle and the authorization URL to redirect to.
    * @throws SignInError `issuer_unavailable`.
    */
-  async begin(): Promise<{ loginHandle: string; authorizationUrl: string }> {
-    const pending = this.relyingParty.newPendingLogin();
-    const authorizationUrl = await this.relyingParty.authorizationUrl(pending).catch((error: unknown) => {
+  async begin(start: SignInStart = {}): Promise<{ loginHandle: string; authorizationUrl: string }> {
+    const returnTo = returnPathOf(start.returnTo);
+    const pending: PendingLogin = { ...this.relyingParty.newPendingLogin(), ...(returnTo ? { returnTo } : {}) };
+    const authorizationUrl = await this.relyingParty.authorizationUrl(pending, { forceLogin: start.reauthenticate === true }).catch((error: unknown) => {
       this.logger.warn(`cannot start sign-in: ${(error as Error)?.name}`);
       throw new SignInError('issuer_unavailable');
     });
@@ -37,11 +55,13 @@ export class SignInService {
 
   /**
    * Completes a sign-in from the callback URL, in order: the pending sign-in (taken: one
-   * use), the `state`, the error response, then the code exchange and its checks.
-   * @returns the new session's id.
+   * use), the `state`, the error response, then the code exchange and its checks. The new
+   * session replaces the browser's `previousSessionId`, which ends as at sign-out (refresh
+   * token revoked, best effort); a failed sign-in leaves it alone.
+   * @returns the new session's id and where to send the browser.
    * @throws SignInError with the first failing check's code.
    */
-  async complete(loginHandle: string | undefined, callbackUrl: URL): Promise<string> {
+  async complete(loginHandle: string | undefined, callbackUrl: URL, previousSessionId?: string): Promise<CompletedSignIn> {
     const pending = await this.assertPendingLogin(loginHandle);
     assertStateMatches(callbackUrl, pending);
     assertNoErrorResponse(callbackUrl);
@@ -51,7 +71,19 @@ export class SignInService {
       this.logger.warn(`code exchange failed: ${(error as Error)?.name} ${(error as { code?: string })?.code ?? ''}`.trim());
       throw new SignInError('exchange_failed');
     });
-    return this.sessions.create(user, tokens);
+    const sessionId = await this.sessions.create(user, tokens);
+    if (previousSessionId !== undefined) await this.endPrevious(previousSessionId);
+    // Checked again here: the store holds what the start wrote, but only the list decides.
+    return { sessionId, redirectTo: returnPathOf(pending.returnTo) ?? '/' };
+  }
+
+  /** Ends the session the browser had before this sign-in; a failure leaves the new one standing. */
+  private async endPrevious(sessionId: string): Promise<void> {
+    try {
+      await this.sessions.end(sessionId);
+    } catch (error) {
+      this.logger.warn(`the session before this sign-in could not be ended (${(error as Error)?.name ?? 'error'}); it expires on its own`);
+    }
   }
 
   private async assertPendingLogin(handle: string | undefined): Promise<PendingLogin> {

@@ -82,6 +82,8 @@ describe('demo /security page', () => {
     expect(codes).toHaveLength(10);
     expect(codes).toEqual(h.account.account('alice').recoveryCodes);
     expect(h.account.calls.find((c) => c.path === '/account/mfa/totp/confirm')!.fields).toMatchObject({ code });
+    // CONTRACT: after the codes, the page offers to turn two-factor off.
+    expect(confirmed.html).toContain('<button type="submit">Turn off two-factor authentication</button>');
 
     // Shown once: /security now offers to turn two-factor off, and no page shows the codes again.
     const after = await page.get('/security');

@@ -75,7 +75,7 @@ export class SecurityController {
   async confirm(@Req() request: FastifyRequest, @Body() body: unknown, @Res() reply: FastifyReply): Promise<void> {
     const { id, session } = await this.session(request);
     const outcome = await this.enrollment.confirm(id, authenticationCode(body));
-    if (outcome.confirmed) return void reply.headers(PAGE_HEADERS).send(recoveryCodesPage(outcome.recoveryCodes));
+    if (outcome.confirmed) return void reply.headers(PAGE_HEADERS).send(recoveryCodesPage(session.csrfToken, outcome.recoveryCodes));
     reply.status(400).headers(PAGE_HEADERS).send(await setupPage(session.csrfToken, outcome.enrollment, true));
   }
 

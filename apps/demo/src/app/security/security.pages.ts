@@ -56,7 +56,7 @@ ${codeField()}
 }
 
 /** After a confirmed enrollment: the recovery codes, shown this once, as the list `Recovery codes`. */
-export function recoveryCodesPage(codes: readonly string[]): string {
+export function recoveryCodesPage(csrfToken: string, codes: readonly string[]): string {
   return page(
     'Two-factor authentication is on',
     `<h1>Two-factor authentication is on</h1>
@@ -65,7 +65,8 @@ They are shown only now.</p>
 <ul aria-label="Recovery codes">
 ${codes.map((code) => `<li><code>${escapeHtml(code)}</code></li>`).join('\n')}
 </ul>
-<p><a href="/security">Done</a></p>`,
+<p><a href="/security">Done</a></p>
+${postButton('/security/totp/turn-off', csrfToken, 'Turn off two-factor authentication')}`,
   );
 }
 

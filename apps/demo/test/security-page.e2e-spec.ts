@@ -142,6 +142,130 @@ describe('demo /security page', () => {
     expect((await page.get('/security')).html).toContain('Set up authenticator app');
   });
 
+  it('gets new recovery codes after asking for a current code: shown once, the old ones refused afterwards', async () => {
+    const page = await signedIn();
+    const enabled = await page.enable();
+    const old = recoveryCodesOf(enabled.html)!;
+    const overview = await page.get('/security');
+    expect(overview.html).toMatch(/<form method="post" action="\/security\/recovery-codes\/new">\s*<input type="hidden" name="csrf" value="[^"]+">\s*<button type="submit">Get new recovery codes<\/button>/);
+    const asked = await page.post('/security/recovery-codes/new', { csrf: csrfOf(overview.html) });
+    expect(asked.response.status).toBe(200);
+    expect(asked.response.headers.get('cache-control')).toBe('no-store');
+    expect(asked.html).toMatch(/<label for="code">Authentication code<\/label>/);
+    expect(asked.html).toMatch(/<form method="post" action="\/security\/recovery-codes\/regenerate">\s*<input type="hidden" name="csrf"[\s\S]*<button type="submit">Get new codes<\/button>/);
+    // Asking changes nothing yet.
+    expect(h.account.calls.filter((c) => c.path === '/account/mfa/recovery-codes')).toEqual([]);
+    expect(h.account.account('alice').recoveryCodes).toEqual(old);
+
+    const code = await nextCode(enabled.secret);
+    const done = await page.post('/security/recovery-codes/regenerate', { csrf: csrfOf(asked.html), code: `${code.slice(0, 3)} ${code.slice(3)}` });
+    expect(done.response.status).toBe(200);
+    expect(done.response.headers.get('cache-control')).toBe('no-store');
+    const codes = recoveryCodesOf(done.html)!;
+    expect(codes).toHaveLength(10);
+    expect(codes).toEqual(h.account.account('alice').recoveryCodes);
+    expect(codes.filter((c) => old.includes(c))).toEqual([]);
+    expect(done.html).toContain('Your old recovery codes no longer work.');
+    // The same page shape as after the confirmation, with no second Turn off or Confirm.
+    expect(done.html).toContain('<button type="submit">Turn off two-factor authentication</button>');
+    expect(done.html).not.toMatch(/<button type="submit">(Turn off|Confirm)<\/button>/);
+    expect(h.account.calls.filter((c) => c.path === '/account/mfa/recovery-codes')).toEqual([
+      expect.objectContaining({ clientAuth: 'client_secret_post', status: 200, fields: { client_id: 'demo-web', code } }),
+    ]);
+
+    // Shown once: neither /security nor a replayed form shows them again (the code's step is used up).
+    const after = await page.get('/security');
+    expect(recoveryCodesOf(after.html)).toBeUndefined();
+    expect(after.html).toContain('Recovery codes left: 10.');
+    const replay = await page.post('/security/recovery-codes/regenerate', { csrf: csrfOf(asked.html), code });
+    expect(replay.response.status).toBe(400);
+    expect(recoveryCodesOf(replay.html)).toBeUndefined();
+    for (const html of [after.html, replay.html]) for (const recoveryCode of codes) expect(html).not.toContain(recoveryCode);
+    expect(h.account.account('alice').recoveryCodes).toEqual(codes);
+
+    // The old codes no longer sign in; the new ones do, once.
+    expect(old.map((c) => h.account.useRecoveryCode('alice', c))).toEqual(old.map(() => false));
+    expect(h.account.useRecoveryCode('alice', codes[0]!.toLowerCase())).toBe(true);
+    expect(h.account.useRecoveryCode('alice', codes[0]!)).toBe(false);
+    expect((await page.get('/security')).html).toContain('Recovery codes left: 9.');
+    expect(findSecrets(h.logs.text(), [enabled.secret, code, ...old, ...codes])).toEqual([]);
+  });
+
+  it('keeps the Get new codes form after a wrong code: 400, one generic message, the codes unchanged', async () => {
+    const page = await signedIn();
+    const enabled = await page.enable();
+    const old = recoveryCodesOf(enabled.html)!;
+    const asked = await page.post('/security/recovery-codes/new', { csrf: await page.csrf() });
+    const right = await nextCode(enabled.secret);
+    for (const code of [wrongCode(right), 'abcdef', '12345', '']) {
+      const refused = await page.post('/security/recovery-codes/regenerate', { csrf: csrfOf(asked.html), code });
+      expect(refused.response.status).toBe(400);
+      expect(refused.response.headers.get('cache-control')).toBe('no-store');
+      expect(refused.html.match(/role="alert"/g)).toHaveLength(1);
+      expect(refused.html).toContain('<p role="alert"><strong>That code did not work. Enter the current code from your authenticator app.</strong></p>');
+      expect(refused.html).toMatch(/<label for="code">Authentication code<\/label>/);
+      expect(refused.html).toContain('<button type="submit">Get new codes</button>');
+      expect(refused.html).not.toContain('fake-description');
+      expect(recoveryCodesOf(refused.html)).toBeUndefined();
+    }
+    // Only the well-formed code reached auth-server; input that cannot be a code did not.
+    expect(h.account.calls.filter((c) => c.path === '/account/mfa/recovery-codes')).toHaveLength(1);
+    expect(h.account.account('alice').recoveryCodes).toEqual(old);
+    expect(h.account.useRecoveryCode('alice', old[0]!)).toBe(true);
+    const done = await page.post('/security/recovery-codes/regenerate', { csrf: csrfOf(asked.html), code: right });
+    expect(recoveryCodesOf(done.html)).toHaveLength(10);
+  });
+
+  it('passes auth-server\'s 429 on Get new codes through with its Retry-After, and changes nothing', async () => {
+    const page = await signedIn();
+    const enabled = await page.enable();
+    const old = recoveryCodesOf(enabled.html)!;
+    const asked = await page.post('/security/recovery-codes/new', { csrf: await page.csrf() });
+    h.account.override = { status: 429, body: { error: 'too_many_requests', error_description: 'fake-description' }, headers: { 'retry-after': '42' } };
+    const refused = await page.post('/security/recovery-codes/regenerate', { csrf: csrfOf(asked.html), code: await nextCode(enabled.secret) });
+    h.account.override = undefined;
+    expect(refused.response.status).toBe(429);
+    expect(refused.response.headers.get('retry-after')).toBe('42');
+    expect(refused.html).toContain('<h1>Too many attempts</h1>');
+    expect(refused.html).not.toContain('fake-description');
+    expect(recoveryCodesOf(refused.html)).toBeUndefined();
+    expect(h.account.calls.filter((c) => c.path === '/account/mfa/recovery-codes').map((c) => c.status)).toEqual([429]);
+    expect(h.account.account('alice').recoveryCodes).toEqual(old);
+  });
+
+  it('answers 409 when two-factor was turned off before Get new codes', async () => {
+    const page = await signedIn();
+    const enabled = await page.enable();
+    const asked = await page.post('/security/recovery-codes/new', { csrf: await page.csrf() });
+    h.account.account('alice').enabled = false;
+    const stale = await page.post('/security/recovery-codes/regenerate', { csrf: csrfOf(asked.html), code: await nextCode(enabled.secret) });
+    expect(stale.response.status).toBe(409);
+    expect(stale.html).toContain('<h1>Already changed</h1>');
+    expect(recoveryCodesOf(stale.html)).toBeUndefined();
+  });
+
+  it('shows the recovery codes left, and suggests new ones when 3 or fewer are left', async () => {
+    const page = await signedIn();
+    const off = await page.get('/security');
+    expect(off.html).not.toContain('Get new recovery codes');
+    expect(off.html).not.toContain('running out of recovery codes');
+    const codes = recoveryCodesOf((await page.enable()).html)!;
+    for (const code of codes.slice(0, 6)) expect(h.account.useRecoveryCode('alice', code)).toBe(true);
+    const four = await page.get('/security');
+    expect(four.html).toContain('Recovery codes left: 4.');
+    expect(four.html).not.toContain('running out of recovery codes');
+    expect(h.account.useRecoveryCode('alice', codes[6]!)).toBe(true);
+    const three = await page.get('/security');
+    expect(three.html).toContain('Recovery codes left: 3.');
+    expect(three.html).toContain('<p><strong>You are running out of recovery codes: get new ones so that you can still sign in if you lose your authenticator app.</strong></p>');
+    expect(three.html).toContain('<button type="submit">Get new recovery codes</button>');
+    expect(three.html).toContain('<button type="submit">Turn off two-factor authentication</button>');
+    for (const code of codes.slice(7)) h.account.useRecoveryCode('alice', code);
+    const none = await page.get('/security');
+    expect(none.html).toContain('Recovery codes left: 0.');
+    expect(none.html).toContain('running out of recovery codes');
+  });
+
   it('lists the user\'s security events newest first, with time, event type and outcome', async () => {
     const page = await signedIn();
     await page.enable();

@@ -76,6 +76,48 @@ describe('demo /security page attacks', () => {
       const csrf = await page.csrf();
       expect((await page.post('/security/totp/setup', { csrf })).response.status).toBe(303);
       expect((await page.post('/security/totp/turn-off', { csrf })).response.status).toBe(200);
+      expect((await page.post('/security/recovery-codes/new', { csrf })).response.status).toBe(200);
+    });
+
+    // The recovery code forms with two-factor on and a code that would work: a forged
+    // `Get new codes` would replace the user's codes (the ones they saved stop working).
+    describe('on the recovery code forms, with two-factor on', () => {
+      const RECOVERY_CODE_FORMS = ['/security/recovery-codes/new', '/security/recovery-codes/regenerate'] as const;
+
+      /** A signed-in browser with two-factor on, its form token, and a code that would be accepted. */
+      async function enabled(): Promise<{ page: SecurityPageDriver; csrf: string; code: string }> {
+        const page = await signedIn();
+        const { secret } = await page.enable();
+        const code = await h.account.totp.generate(secret, Date.now() + 30_000);
+        return { page, csrf: await page.csrf(), code };
+      }
+
+      it.each(RECOVERY_CODE_FORMS.flatMap((form) => [
+        [form, 'without the form token', 'own', 'none'],
+        [form, 'with another session\'s form token', 'own', 'foreign'],
+        [form, 'from a foreign Origin', 'https://evil.example', 'genuine'],
+      ] as const))('refuses %s %s with 403: nothing reaches the account API, the codes stay', async (form, _label, origin, token) => {
+        const { page, csrf, code } = await enabled();
+        const codes = [...h.account.account('alice').recoveryCodes];
+        const fields: Record<string, string> = { code };
+        if (token === 'genuine') fields['csrf'] = csrf;
+        if (token === 'foreign') fields['csrf'] = await other();
+        const beforeRequest = h.account.calls.length;
+        const refused = await page.post(form, fields, { origin: origin === 'own' ? h.demoUrl : origin });
+        expectPlainErrorPage(refused, 403, 'Request refused');
+        expect(recoveryCodesOf(refused.html)).toBeUndefined();
+        expect(h.account.calls.length).toBe(beforeRequest);
+        expect(h.account.account('alice').recoveryCodes).toEqual(codes);
+      });
+
+      it('accepts the genuine forms (control)', async () => {
+        const { page, csrf, code } = await enabled();
+        const asked = await page.post('/security/recovery-codes/new', { csrf });
+        expect(asked.response.status).toBe(200);
+        const done = await page.post('/security/recovery-codes/regenerate', { csrf: csrfOf(asked.html), code });
+        expect(done.response.status).toBe(200);
+        expect(recoveryCodesOf(done.html)).toEqual(h.account.account('alice').recoveryCodes);
+      });
     });
 
     it('sends a form without a session to / and asks nothing of auth-server', async () => {

@@ -24,6 +24,12 @@ export interface FakeAccountApi {
   connect(issuer: string, clientId: string, clientSecret: string): void;
   /** The account of `sub`, created on first use. */
   account(sub: string): FakeAccount;
+  /**
+   * Signs `sub` in with a recovery code, as auth-server's `Use a recovery code` page would:
+   * true (and the code is used up) for one of the current codes, typed in any case with or
+   * without dashes; false for anything else, a used or replaced code among them.
+   */
+  useRecoveryCode(sub: string, code: string): boolean;
   /** Refuses every access token received so far with 401 `invalid_token` (as if revoked). */
   rejectTokensSeen(): void;
   /**
@@ -156,6 +162,18 @@ export async function startFakeAccountApi(): Promise<FakeAccountApi> {
         record(user, 'mfa.totp.disabled', 'success');
         return { status: 200, body: status(user) };
       }
+      case '/account/mfa/recovery-codes': {
+        if (!user.enabled || !user.secret) return error(409, 'mfa_not_enabled');
+        const step = await totp.verify(code, user.secret, user.lastUsedStep);
+        if (step === null) {
+          record(user, 'mfa.recovery_codes.regenerate', 'failure');
+          return error(400, 'invalid_code');
+        }
+        user.lastUsedStep = step;
+        user.recoveryCodes = Array.from({ length: 10 }, recoveryCode);
+        record(user, 'mfa.recovery_codes.regenerated', 'success');
+        return { status: 200, body: { recovery_codes: user.recoveryCodes } };
+      }
       case '/account/events': {
         const limit = form.has('limit') ? Number(form.get('limit')) : 20;
         if (!Number.isInteger(limit) || limit < 1 || limit > 100) return error(400, 'invalid_request');
@@ -206,6 +224,15 @@ export async function startFakeAccountApi(): Promise<FakeAccountApi> {
       link = { issuer, clientId, clientSecret };
     },
     account,
+    useRecoveryCode(sub, code) {
+      const user = account(sub);
+      const typed = normalizedRecoveryCode(code);
+      const index = user.recoveryCodes.findIndex((c) => normalizedRecoveryCode(c) === typed);
+      if (!user.enabled || index < 0) return false;
+      user.recoveryCodes.splice(index, 1);
+      record(user, 'mfa.recovery_code.used', 'success');
+      return true;
+    },
     rejectTokensSeen() {
       for (const token of seen) rejected.add(token);
     },
@@ -239,4 +266,8 @@ function recoveryCode(): string {
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
   const chars = [...randomBytes(16)].map((byte) => alphabet[byte % alphabet.length]).join('');
   return chars.match(/.{4}/g)!.join('-');
+}
+
+function normalizedRecoveryCode(code: string): string {
+  return code.replace(/-/g, '').toUpperCase();
 }

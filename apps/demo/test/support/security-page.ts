@@ -2,7 +2,14 @@ import type { TestBrowser } from './browser';
 import type { DemoHarness } from './demo-harness';
 
 /** The `/security` forms, by action. */
-export const SECURITY_FORMS = ['/security/totp/setup', '/security/totp/confirm', '/security/totp/turn-off', '/security/totp/disable'] as const;
+export const SECURITY_FORMS = [
+  '/security/totp/setup',
+  '/security/totp/confirm',
+  '/security/totp/turn-off',
+  '/security/totp/disable',
+  '/security/recovery-codes/new',
+  '/security/recovery-codes/regenerate',
+] as const;
 
 /** A page of the demo: its answer and its HTML. */
 export interface Fetched {

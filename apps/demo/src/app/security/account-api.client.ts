@@ -111,15 +111,20 @@ export class AccountApiClient {
 
   /** `POST /account/mfa/totp/confirm`: the recovery codes. @throws AccountApiError (`invalid_code`, `enrollment_not_started`, ...) */
   async confirmTotp(token: string, code: string): Promise<readonly string[]> {
-    const codes = member(await this.call('/account/mfa/totp/confirm', { token, code }), 'recovery_codes');
-    if (!Array.isArray(codes) || codes.length === 0 || codes.length > MAX_RECOVERY_CODES) throw unexpected();
-    if (!codes.every((c): c is string => typeof c === 'string' && RECOVERY_CODE.test(c))) throw unexpected();
-    return codes;
+    return parseRecoveryCodes(await this.call('/account/mfa/totp/confirm', { token, code }));
   }
 
   /** `POST /account/mfa/totp/disable` with a current code. @throws AccountApiError (`invalid_code`, `mfa_not_enabled`, ...) */
   async disableTotp(token: string, code: string): Promise<MfaStatus> {
     return parseStatus(await this.call('/account/mfa/totp/disable', { token, code }));
+  }
+
+  /**
+   * `POST /account/mfa/recovery-codes` with a current code: ten new recovery codes; the old ones stop working.
+   * @throws AccountApiError (`invalid_code`, `mfa_not_enabled`, ...)
+   */
+  async regenerateRecoveryCodes(token: string, code: string): Promise<readonly string[]> {
+    return parseRecoveryCodes(await this.call('/account/mfa/recovery-codes', { token, code }));
   }
 
   /** `POST /account/events`: the user's latest events, newest first. @throws AccountApiError */
@@ -180,6 +185,14 @@ function parseStatus(body: unknown): MfaStatus {
   if (typeof enabled !== 'boolean' || typeof pending !== 'boolean') throw unexpected();
   if (typeof remaining !== 'number' || !Number.isSafeInteger(remaining) || remaining < 0) throw unexpected();
   return { totpEnabled: enabled, totpPending: pending, recoveryCodesRemaining: remaining };
+}
+
+/** `{"recovery_codes":[...]}`: at least one code, each of the documented alphabet. */
+function parseRecoveryCodes(body: unknown): readonly string[] {
+  const codes = member(body, 'recovery_codes');
+  if (!Array.isArray(codes) || codes.length === 0 || codes.length > MAX_RECOVERY_CODES) throw unexpected();
+  if (!codes.every((c): c is string => typeof c === 'string' && RECOVERY_CODE.test(c))) throw unexpected();
+  return codes;
 }
 
 function parseEvent(value: unknown): SecurityEvent {

@@ -60,6 +60,15 @@ export class AccountService {
     return (await this.asUser(sessionId, (token) => this.api.disableTotp(token, code).catch(undefinedOnInvalidCode))) !== undefined;
   }
 
+  /**
+   * Replaces the recovery codes with new ones, given a current code; the old ones stop working.
+   * @returns the new recovery codes, or undefined when auth-server refused the code (`invalid_code`).
+   * @throws SecurityError (`conflict` when two-factor is off)
+   */
+  regenerateRecoveryCodes(sessionId: string, code: string): Promise<readonly string[] | undefined> {
+    return this.asUser(sessionId, (token) => this.api.regenerateRecoveryCodes(token, code).catch(undefinedOnInvalidCode));
+  }
+
   private async asUser<T>(sessionId: string, call: (token: string) => Promise<T>): Promise<T> {
     const token = await this.token(sessionId, () => this.sessions.accessTokenFor(sessionId));
     try {

@@ -8,7 +8,7 @@ import { AccountService } from './account.service';
 import { SecurityErrorFilter } from './security-error.filter';
 import { authenticationCode, liveSession, sessionIdOf, type LiveSession } from './security-form';
 import { SecurityFormGuard } from './security-form.guard';
-import { overviewPage, recoveryCodesPage, setupPage, turnOffPage } from './security.pages';
+import { newRecoveryCodesPage, overviewPage, recoveryCodesPage, setupPage, turnOffPage } from './security.pages';
 import { TotpEnrollmentService } from './totp-enrollment.service';
 
 /**
@@ -98,6 +98,27 @@ export class SecurityController {
       return void reply.header('Cache-Control', 'no-store').redirect('/security', 303);
     }
     reply.status(400).headers(PAGE_HEADERS).send(turnOffPage(session.csrfToken, true));
+  }
+
+  /** `Get new recovery codes`: asks for a current code. Changes nothing yet. */
+  @Post('recovery-codes/new')
+  @HttpCode(200)
+  @UseGuards(SecurityFormGuard)
+  async newRecoveryCodes(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const { session } = await this.session(request);
+    reply.headers(PAGE_HEADERS).send(newRecoveryCodesPage(session.csrfToken));
+  }
+
+  /** `Get new codes`: the new recovery codes, once (the old ones stop working); a refused code keeps the form, with 400. */
+  @Post('recovery-codes/regenerate')
+  @HttpCode(200)
+  @UseGuards(SecurityFormGuard)
+  async regenerateRecoveryCodes(@Req() request: FastifyRequest, @Body() body: unknown, @Res() reply: FastifyReply): Promise<void> {
+    const { id, session } = await this.session(request);
+    const code = authenticationCode(body);
+    const codes = code === undefined ? undefined : await this.account.regenerateRecoveryCodes(id, code);
+    if (codes !== undefined) return void reply.headers(PAGE_HEADERS).send(recoveryCodesPage(session.csrfToken, codes, true));
+    reply.status(400).headers(PAGE_HEADERS).send(newRecoveryCodesPage(session.csrfToken, true));
   }
 
   /** The request's live session. @throws SecurityError `signed_out`, or `unavailable` when the store cannot answer. */

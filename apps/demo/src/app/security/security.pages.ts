@@ -9,14 +9,23 @@ export const RECENT_SIGN_IN_NOTE =
 /** The one message for a refused code, whatever the reason (wrong, reused, malformed). */
 export const WRONG_CODE_MESSAGE = 'That code did not work. Enter the current code from your authenticator app.';
 
+/** At most this many recovery codes left, `/security` suggests new ones. */
+export const FEW_RECOVERY_CODES = 3;
+
+/** The suggestion shown beside `Recovery codes left: N.` when N is {@link FEW_RECOVERY_CODES} or fewer. */
+export const FEW_RECOVERY_CODES_WARNING = 'You are running out of recovery codes: get new ones so that you can still sign in if you lose your authenticator app.';
+
 /**
- * `/security`: two-factor status with `Set up authenticator app` or `Turn off two-factor
- * authentication`, and the `Recent security events` table. Every value from auth-server is escaped.
+ * `/security`: two-factor status with `Set up authenticator app`, or with `Get new recovery
+ * codes` and `Turn off two-factor authentication`, and the `Recent security events` table.
+ * Every value from auth-server is escaped.
  */
 export function overviewPage(csrfToken: string, status: MfaStatus, events: readonly SecurityEvent[]): string {
+  const fewCodes = status.recoveryCodesRemaining <= FEW_RECOVERY_CODES ? `\n<p><strong>${escapeHtml(FEW_RECOVERY_CODES_WARNING)}</strong></p>` : '';
   const twoFactor = status.totpEnabled
     ? `<p>Two-factor authentication is <strong>on</strong>: signing in asks for a code from your authenticator app.
-Recovery codes left: ${status.recoveryCodesRemaining}.</p>
+Recovery codes left: ${status.recoveryCodesRemaining}.</p>${fewCodes}
+${postButton('/security/recovery-codes/new', csrfToken, 'Get new recovery codes')}
 ${postButton('/security/totp/turn-off', csrfToken, 'Turn off two-factor authentication')}`
     : `<p>Two-factor authentication is <strong>off</strong>. With an authenticator app, signing in also asks for a one-time code.</p>
 <p>${escapeHtml(RECENT_SIGN_IN_NOTE)}</p>
@@ -55,12 +64,16 @@ ${codeField()}
   );
 }
 
-/** After a confirmed enrollment: the recovery codes, shown this once, as the list `Recovery codes`. */
-export function recoveryCodesPage(csrfToken: string, codes: readonly string[]): string {
+/**
+ * After a confirmed enrollment, or with `replaced` after `Get new codes`: the recovery codes,
+ * shown this once, as the list `Recovery codes` (replaced ones: the old ones no longer work).
+ */
+export function recoveryCodesPage(csrfToken: string, codes: readonly string[], replaced = false): string {
+  const title = replaced ? 'New recovery codes' : 'Two-factor authentication is on';
   return page(
-    'Two-factor authentication is on',
-    `<h1>Two-factor authentication is on</h1>
-<p>Keep these recovery codes somewhere safe. Each one signs you in once if you lose your authenticator app.
+    title,
+    `<h1>${title}</h1>
+${replaced ? '<p>Your old recovery codes no longer work.</p>\n' : ''}<p>Keep these recovery codes somewhere safe. Each one signs you in once if you lose your authenticator app.
 They are shown only now.</p>
 <ul aria-label="Recovery codes">
 ${codes.map((code) => `<li><code>${escapeHtml(code)}</code></li>`).join('\n')}
@@ -81,6 +94,22 @@ ${wrongCode ? errorMessage(WRONG_CODE_MESSAGE) : ''}
 ${csrfField(csrfToken)}
 ${codeField()}
 <button type="submit">Turn off</button>
+</form>
+<p><a href="/security">Cancel</a></p>`,
+  );
+}
+
+/** The second step of `Get new recovery codes`: a current code (`Authentication code`) and `Get new codes`. */
+export function newRecoveryCodesPage(csrfToken: string, wrongCode = false): string {
+  return page(
+    'Get new recovery codes',
+    `<h1>Get new recovery codes</h1>
+${wrongCode ? errorMessage(WRONG_CODE_MESSAGE) : ''}
+<p>Enter the current code from your authenticator app to get ten new recovery codes. Your current recovery codes will stop working.</p>
+<form method="post" action="/security/recovery-codes/regenerate">
+${csrfField(csrfToken)}
+${codeField()}
+<button type="submit">Get new codes</button>
 </form>
 <p><a href="/security">Cancel</a></p>`,
   );

@@ -379,4 +379,34 @@ describeEachDatabase('second-factor attacks', (database) => {
     await kit.server.app.get(UserService).setPassword(email, `${password}-new`, SYSTEM);
     await expect(kit.exchange(heldBack)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
+
+  // Partial failure at confirmation (CWE-636, failing open): if the user's other grants cannot
+  // be ended, the factor must not be switched on with them still alive; both commit or neither.
+  it('the factor and the end of other grants commit together: a failing revocation leaves the factor pending', async () => {
+    const { email, password } = await kit.createUser(`atomic-${++serial}@example.com`);
+    const other = await kit.exchange(await kit.authorize(kit.agent(), email, password));
+    const own = await kit.exchange(await kit.authorize(kit.agent(), email, password));
+    const userId = own.claims()!.sub;
+    const started = await kit.account('/account/mfa/totp', own.access_token);
+    const secret = started.body['secret'] as string;
+    const dataSource = kit.server.app.get(DataSource);
+    const fault = `refuse_refresh_update_${serial}`;
+    await dataSource.query(
+      `CREATE FUNCTION ${fault}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.user_id = '${userId}' THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$`,
+    );
+    await dataSource.query(`CREATE TRIGGER ${fault} BEFORE UPDATE ON refresh_tokens FOR EACH ROW EXECUTE FUNCTION ${fault}()`);
+    try {
+      const answer = await kit.account('/account/mfa/totp/confirm', own.access_token, { code: await kit.code(secret) });
+      expect(answer.status).toBeGreaterThanOrEqual(500);
+      expect(JSON.stringify(answer.body)).not.toContain('injected');
+    } finally {
+      await dataSource.query(`DROP TRIGGER ${fault} ON refresh_tokens`);
+      await dataSource.query(`DROP FUNCTION ${fault}()`);
+    }
+    expect(await kit.account('/account/mfa', own.access_token)).toMatchObject({ body: { totp: { enabled: false, pending: true }, recovery_codes_remaining: 0 } });
+    expect((await refreshTokenGrant(kit.config, other.refresh_token!)).access_token).toBeTruthy();
+    // Once the fault is gone, confirmation works and ends the other grant.
+    kit.advance(30_000);
+    expect((await kit.account('/account/mfa/totp/confirm', own.access_token, { code: await kit.code(secret) })).status).toBe(200);
+  });
 });

@@ -56,10 +56,17 @@ export class SecondFactorStore {
 
   /**
    * Confirms the pending secret `secretCiphertext` (the one the code was checked against,
-   * so a set-up restarted meanwhile is not confirmed with the old code) and replaces the
-   * user's recovery codes, in one transaction. False when that secret is no longer pending.
+   * so a set-up restarted meanwhile is not confirmed with the old code), replaces the user's
+   * recovery codes and runs `alsoInTransaction`, in one transaction. False when that secret
+   * is no longer pending (then nothing changes).
    */
-  async confirm(userId: string, secretCiphertext: string, step: number, recoveryCodeHashes: readonly string[]): Promise<boolean> {
+  async confirm(
+    userId: string,
+    secretCiphertext: string,
+    step: number,
+    recoveryCodeHashes: readonly string[],
+    alsoInTransaction: (manager: EntityManager) => Promise<unknown>,
+  ): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
       const confirmed = await manager.query(
         `UPDATE user_totp SET confirmed_at = now(), last_used_step = $3
@@ -68,6 +75,7 @@ export class SecondFactorStore {
       );
       if (returnedRows(confirmed).length !== 1) return false;
       await this.replaceRecoveryCodes(manager, userId, recoveryCodeHashes);
+      await alsoInTransaction(manager);
       return true;
     });
   }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditService, type AuditParty } from '@authkit/audit';
 import { RecoveryCodes, TotpSecretCipher, TotpService } from '@authkit/mfa';
+import { RevocationList } from '../oauth/revocation-list';
 import { GrantRevocation } from '../refresh/grant-revocation.service';
 import { SessionService } from '../sessions/session.service';
 import type { UserEntity } from '../users/user.entity';
@@ -45,6 +46,7 @@ export class TotpEnrollmentService {
     private readonly audit: AuditService,
     private readonly sessions: SessionService,
     private readonly grants: GrantRevocation,
+    private readonly revocations: RevocationList,
   ) {}
 
   async status(userId: string): Promise<SecondFactorStatus> {
@@ -84,18 +86,20 @@ export class TotpEnrollmentService {
       throw new SecondFactorError('invalid_code');
     }
     const codes = this.recoveryCodes.generate();
-    if (!(await this.store.confirm(userId, stored.secretCiphertext, step, codes.map((c) => this.recoveryCodes.hash(c))))) {
-      throw new SecondFactorError('enrollment_not_started'); // restarted or confirmed meanwhile
-    }
+    // The user's other grants end in the same transaction as the confirmation: a factor is
+    // never on while a password-level grant it should have ended survives.
+    const confirmed = await this.store.confirm(userId, stored.secretCiphertext, step, codes.map((c) => this.recoveryCodes.hash(c)), (manager) =>
+      this.grants.revokeForUserExceptGrantOf(manager, userId, callerJti),
+    );
+    if (!confirmed) throw new SecondFactorError('enrollment_not_started'); // restarted or confirmed meanwhile
+    await this.revocations.sharePending().catch(() => undefined); // best effort: the outbox publishes what Redis missed
     this.audit.record({ type: 'mfa.enrollment.confirmed', outcome: 'success', ...self(userId), details: { method: 'totp', recovery_codes: codes.length } });
-    // Best effort, after the commit: the codes must reach the user whatever happens here, and
-    // a password-only session left behind cannot sign in anyway (AuthorizationFlow asks a
-    // user with a factor for it).
-    const ended = await Promise.allSettled([
-      this.sessions.revokeAllForUser(userId, { actor: { type: 'user', id: userId }, reason: 'mfa.enabled' }),
-      this.grants.revokeForUserExceptGrantOf(userId, callerJti),
-    ]);
-    if (ended.some((r) => r.status === 'rejected')) this.logger.warn('second factor confirmed; ending other sessions or grants failed');
+    // Sessions live in another store (Redis or PostgreSQL); after the commit, best effort: the
+    // codes must reach the user, and a password-only session left behind cannot authorize
+    // anyway (AuthorizationFlow asks a user with a factor for it).
+    await this.sessions.revokeAllForUser(userId, { actor: { type: 'user', id: userId }, reason: 'mfa.enabled' }).catch(() => {
+      this.logger.warn('second factor confirmed; ending the other sessions failed');
+    });
     return codes;
   }
 

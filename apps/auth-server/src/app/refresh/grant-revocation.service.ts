@@ -56,28 +56,26 @@ export class GrantRevocation {
    * token `keepAccessJti` (a second factor was just set up with it: other devices sign in
    * again, the device that set it up keeps going): the other families and their access
    * tokens, access tokens of code exchanges that issued no refresh token, and codes not yet
-   * redeemed (one held back would otherwise open a new password-only grant).
+   * redeemed (one held back would otherwise open a new password-only grant). Runs in the
+   * caller's transaction (the factor's confirmation: both commit or neither); call
+   * `RevocationList.sharePending` once it has committed.
    */
-  async revokeForUserExceptGrantOf(userId: string, keepAccessJti: string): Promise<RevokedGrants> {
-    const revoked = await this.dataSource.transaction(async (manager) => {
-      const families = await this.revokeWhere(
-        manager,
-        'user_id = $1 AND family_id NOT IN (SELECT family_id FROM refresh_tokens WHERE user_id = $1 AND access_jti::text = $2)',
-        [userId, keepAccessJti],
-        false,
-      );
-      await manager.query(`${EXPIRE_UNREDEEMED_CODES} AND user_id = $1`, [userId]);
-      const codeTokens = await this.revocations.list(
-        manager,
-        `SELECT issued_access_jti AS jti, client_id, to_timestamp(issued_access_exp) AS expires_at FROM authorization_codes
-         WHERE user_id = $1 AND issued_refresh_family IS NULL AND issued_access_jti IS NOT NULL AND issued_access_jti <> $2
-           AND issued_access_exp > extract(epoch FROM now())`,
-        [userId, keepAccessJti],
-      );
-      return { families: families.families, accessTokens: families.accessTokens + codeTokens };
-    });
-    if (revoked.accessTokens > 0) await this.revocations.sharePending();
-    return revoked;
+  async revokeForUserExceptGrantOf(manager: EntityManager, userId: string, keepAccessJti: string): Promise<RevokedGrants> {
+    const families = await this.revokeWhere(
+      manager,
+      'user_id = $1 AND family_id NOT IN (SELECT family_id FROM refresh_tokens WHERE user_id = $1 AND access_jti::text = $2)',
+      [userId, keepAccessJti],
+      false,
+    );
+    await manager.query(`${EXPIRE_UNREDEEMED_CODES} AND user_id = $1`, [userId]);
+    const codeTokens = await this.revocations.list(
+      manager,
+      `SELECT issued_access_jti AS jti, client_id, to_timestamp(issued_access_exp) AS expires_at FROM authorization_codes
+       WHERE user_id = $1 AND issued_refresh_family IS NULL AND issued_access_jti IS NOT NULL AND issued_access_jti <> $2
+         AND issued_access_exp > extract(epoch FROM now())`,
+      [userId, keepAccessJti],
+    );
+    return { families: families.families, accessTokens: families.accessTokens + codeTokens };
   }
 
   /** Revokes every grant of a client (the client deleted). */

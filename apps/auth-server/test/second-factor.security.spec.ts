@@ -409,4 +409,16 @@ describeEachDatabase('second-factor attacks', (database) => {
     kit.advance(30_000);
     expect((await kit.account('/account/mfa/totp/confirm', own.access_token, { code: await kit.code(secret) })).status).toBe(200);
   });
+
+  // Steps out of order, CWE-841 (improper enforcement of a behavioural workflow): confirming
+  // what was never started, turning off or renewing codes of a factor that is not on; each a
+  // stable 409 that changes nothing.
+  it('out-of-order account calls: 409 enrollment_not_started / mfa_not_enabled, nothing changes', async () => {
+    const { email, password } = await kit.createUser(`out-of-order-${++serial}@example.com`);
+    const token = await kit.accessToken(email, password);
+    expect(await kit.account('/account/mfa/totp/confirm', token, { code: '123456' })).toMatchObject({ status: 409, body: { error: 'enrollment_not_started' } });
+    expect(await kit.account('/account/mfa/totp/disable', token, { code: '123456' })).toMatchObject({ status: 409, body: { error: 'mfa_not_enabled' } });
+    expect(await kit.account('/account/mfa/recovery-codes', token, { code: '123456' })).toMatchObject({ status: 409, body: { error: 'mfa_not_enabled' } });
+    expect(await kit.account('/account/mfa', token)).toMatchObject({ status: 200, body: { totp: { enabled: false, pending: false }, recovery_codes_remaining: 0 } });
+  });
 });

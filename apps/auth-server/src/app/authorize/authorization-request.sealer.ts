@@ -1,9 +1,10 @@
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { KeyEncryptionKey } from '../crypto/kek.token';
 import { AuthorizationClock } from './authorization-clock';
 import { AuthorizationPageError } from './authorization-errors';
 import type { AuthorizationRequest } from './authorization-request';
+import { deriveKey } from '../crypto/derived-key';
 
 const SEALED_REQUEST_TTL_SECONDS = 1_800; // how long a sign-in or consent form stays usable
 const FORMAT_VERSION = 1;
@@ -31,7 +32,7 @@ export class AuthorizationRequestSealer {
     @Inject(KeyEncryptionKey) kek: Buffer,
     private readonly clock: AuthorizationClock,
   ) {
-    this.key = Buffer.from(hkdfSync('sha256', kek, Buffer.alloc(0), 'authkit auth-server authorization-request v1', 32));
+    this.key = deriveKey(kek, 'authkit auth-server authorization-request v1');
   }
 
   /** The sealed form of `request`, safe to put in a hidden input. */

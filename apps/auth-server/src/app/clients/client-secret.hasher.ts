@@ -1,7 +1,8 @@
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { KeyEncryptionKey } from '../crypto/kek.token';
 import { Inject } from '@nestjs/common';
+import { deriveKey } from '../crypto/derived-key';
 
 const SECRET_BYTES = 32; // 256 bits, as RFC 6749 s10.10 and RFC 9700 s2.5 ask of generated credentials
 
@@ -18,7 +19,7 @@ export class ClientSecretHasher {
   private readonly decoy: string;
 
   constructor(@Inject(KeyEncryptionKey) kek: Buffer) {
-    this.pepper = Buffer.from(hkdfSync('sha256', kek, Buffer.alloc(0), 'authkit client-secret pepper v1', 32));
+    this.pepper = deriveKey(kek, 'authkit client-secret pepper v1');
     this.decoy = this.hash(randomBytes(SECRET_BYTES).toString('base64url'));
   }
 

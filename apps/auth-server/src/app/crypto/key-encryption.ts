@@ -5,10 +5,11 @@ const TAG_BYTES = 16;
 const VERSION = 'v1';
 
 /**
- * Encrypts secrets at rest (private signing keys, TOTP secrets) with the key-encryption
- * key `AUTH_KEK`: AES-256-GCM, a fresh random nonce per message, and associated data that
- * binds each ciphertext to its purpose and owner, so a ciphertext moved to another row
- * does not decrypt.
+ * Encrypts secrets: private signing keys at rest under `AUTH_KEK`, and the second-factor
+ * challenge cookie under a key derived from it (TOTP secrets use `@authkit/mfa`'s
+ * `TotpSecretCipher`, the same construction). AES-256-GCM, a fresh random nonce per
+ * message, and associated data that binds each ciphertext to its purpose and owner, so a
+ * ciphertext moved to another row (or browser) does not decrypt.
  */
 export class KeyEncryption {
   constructor(private readonly kek: Buffer) {

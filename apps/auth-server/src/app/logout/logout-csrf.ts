@@ -1,7 +1,8 @@
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { KeyEncryptionKey } from '../crypto/kek.token';
 import { EndSessionError } from './end-session-errors';
+import { deriveKey } from '../crypto/derived-key';
 
 /**
  * CSRF token of the "Sign out?" confirmation form (OWASP ASVS 5.0 V3.5.1): an HMAC of the
@@ -14,7 +15,7 @@ export class LogoutCsrfTokens {
   private readonly key: Buffer;
 
   constructor(@Inject(KeyEncryptionKey) kek: Buffer) {
-    this.key = Buffer.from(hkdfSync('sha256', kek, Buffer.alloc(0), 'authkit auth-server logout csrf v1', 32));
+    this.key = deriveKey(kek, 'authkit auth-server logout csrf v1');
   }
 
   /** The confirmation form's token for a session. */

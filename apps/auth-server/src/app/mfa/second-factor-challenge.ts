@@ -1,8 +1,10 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { getStorageToken, type ThrottlerStorage } from '@nestjs/throttler';
 import { InjectAppConfig, type AppConfig } from '@authkit/config';
+import { deriveKey } from '../crypto/derived-key';
 import { KeyEncryptionKey } from '../crypto/kek.token';
+import { KeyEncryption } from '../crypto/key-encryption';
 import { OAuthError } from '../oauth/oauth-error';
 import { clearCookie, readCookie, serializeCookie } from '../sessions/session-cookie';
 import { SessionClock } from '../sessions/session-clock';
@@ -10,7 +12,7 @@ import { SessionClock } from '../sessions/session-clock';
 /** How long a browser has, after the password, to give its second factor: time to open the app. */
 export const SECOND_FACTOR_CHALLENGE_TTL_SECONDS = 300;
 const FORMAT_VERSION = 1;
-const IV_BYTES = 12; // AES-GCM's 96-bit nonce (NIST SP 800-38D s8.2)
+const MAX_COOKIE_LENGTH = 1_024; // a challenge is about 250 characters; anything longer is not one
 
 interface ChallengePayload {
   readonly v: number;
@@ -22,19 +24,8 @@ interface ChallengePayload {
   readonly u: string;
   /** Expiry, ms since the epoch. */
   readonly e: number;
-  /** Hash of the browser's CSRF binding: the challenge works only in the browser that signed in. */
-  readonly b: string;
 }
 
-/**
- * The state between a correct password and the second factor, in an encrypted, HTTP-only
- * cookie (`auth_mfa`, `__Host-auth_mfa` over https) that lives five minutes: no session
- * exists until both factors passed, so nothing that trusts sessions can see a half-signed-in
- * user. AES-256-GCM under a KEK-derived key keeps the user id unreadable and the cookie
- * unforgeable; it is bound to the browser's CSRF cookie, completes once, and dies with a
- * password change. Guessing is limited per user by {@link SecondFactorAttempts}, however
- * many challenges are started.
- */
 /** A live challenge: its id, its user, and when it was issued (ms). */
 export interface SecondFactorChallenge {
   readonly id: string;
@@ -42,9 +33,19 @@ export interface SecondFactorChallenge {
   readonly issuedAt: number;
 }
 
+/**
+ * The state between a correct password and the second factor, in an encrypted, HTTP-only
+ * cookie (`auth_mfa`, `__Host-auth_mfa` over https) that lives five minutes: no session
+ * exists until both factors passed, so nothing that trusts sessions can see a half-signed-in
+ * user. AES-256-GCM under a KEK-derived key ({@link KeyEncryption}) keeps the user id unreadable
+ * and the cookie unforgeable; the browser's CSRF cookie is its associated data (it works
+ * only in the browser that gave the password); it completes once and dies with a password
+ * change. Guessing is limited per user by {@link SecondFactorAttempts}, however
+ * many challenges are started.
+ */
 @Injectable()
 export class SecondFactorChallenges {
-  private readonly key: Buffer;
+  private readonly cipher: KeyEncryption;
   private readonly cookieName: string;
 
   constructor(
@@ -53,7 +54,7 @@ export class SecondFactorChallenges {
     private readonly clock: SessionClock,
     @Inject(getStorageToken()) private readonly storage: ThrottlerStorage,
   ) {
-    this.key = Buffer.from(hkdfSync('sha256', kek, Buffer.alloc(0), 'authkit auth-server second-factor challenge v1', 32));
+    this.cipher = new KeyEncryption(deriveKey(kek, 'authkit auth-server second-factor challenge v1'));
     this.cookieName = config.issuer.startsWith('https:') ? '__Host-auth_mfa' : 'auth_mfa';
   }
 
@@ -61,29 +62,23 @@ export class SecondFactorChallenges {
   issue(userId: string, binding: string): string {
     const now = this.clock.now();
     // `i` is wall-clock time: it is compared with the password change time the database records.
-    const payload: ChallengePayload = { v: FORMAT_VERSION, n: randomBytes(16).toString('base64url'), i: Date.now(), u: userId, e: now + SECOND_FACTOR_CHALLENGE_TTL_SECONDS * 1000, b: bindingHash(binding) };
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    const ciphertext = Buffer.concat([cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]);
-    const value = [iv, ciphertext, cipher.getAuthTag()].map((part) => part.toString('base64url')).join('.');
+    const payload: ChallengePayload = { v: FORMAT_VERSION, n: randomBytes(16).toString('base64url'), i: Date.now(), u: userId, e: now + SECOND_FACTOR_CHALLENGE_TTL_SECONDS * 1000 };
+    // The browser's CSRF binding is the associated data: in another browser the cookie does not decrypt.
+    const value = this.cipher.encrypt(Buffer.from(JSON.stringify(payload)), binding);
     return serializeCookie(this.config.issuer, this.cookieName, value, SECOND_FACTOR_CHALLENGE_TTL_SECONDS);
   }
 
   /** The live challenge of this browser, or undefined (missing, altered, expired, other browser). */
   read(cookieHeader: string | string[] | undefined, binding: string | undefined): SecondFactorChallenge | undefined {
     const value = readCookie(cookieHeader, this.cookieName);
-    if (value === undefined || binding === undefined || value.length > 1_024) return undefined;
-    const [iv, ciphertext, tag, extra] = value.split('.').map((part) => Buffer.from(part, 'base64url'));
-    if (!iv || !ciphertext || !tag || extra !== undefined || iv.length !== IV_BYTES || tag.length !== 16) return undefined;
+    if (value === undefined || binding === undefined || value.length > MAX_COOKIE_LENGTH) return undefined;
     let payload: ChallengePayload;
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, iv);
-      decipher.setAuthTag(tag);
-      payload = JSON.parse(Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8')) as ChallengePayload;
+      payload = JSON.parse(this.cipher.decrypt(value, binding).toString('utf8')) as ChallengePayload;
     } catch {
-      return undefined;
+      return undefined; // altered, forged, or from another browser
     }
-    const live = payload.v === FORMAT_VERSION && payload.e > this.clock.now() && payload.b === bindingHash(binding);
+    const live = payload.v === FORMAT_VERSION && payload.e > this.clock.now();
     return live && typeof payload.u === 'string' && typeof payload.n === 'string' && typeof payload.i === 'number'
       ? { id: payload.n, userId: payload.u, issuedAt: payload.i }
       : undefined;
@@ -109,8 +104,4 @@ export class SecondFactorChallenges {
   clear(): string {
     return clearCookie(this.config.issuer, this.cookieName);
   }
-}
-
-function bindingHash(binding: string): string {
-  return createHash('sha256').update(binding).digest('base64url').slice(0, 22);
 }

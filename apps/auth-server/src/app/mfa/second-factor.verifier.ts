@@ -7,7 +7,6 @@ import { SecondFactorStore } from './second-factor.store';
 /** Why a code is being checked, for the audit record. */
 export type SecondFactorPurpose = 'sign_in' | 'disable' | 'recovery_codes';
 
-const MAX_CODE_LENGTH = 64; // longer input is not a code; refused before any work
 /**
  * Consecutive wrong authenticator codes after which the authenticator is locked until a
  * recovery code (80 bits: not guessable) or an operator unlocks it. NIST SP 800-63B s5.2.2:
@@ -58,7 +57,8 @@ export class SecondFactorVerifier {
       this.record(userId, false, 'totp', purpose, { locked: true });
       return 'locked';
     }
-    const step = code.length <= MAX_CODE_LENGTH ? await this.totp.verify(code, this.cipher.decrypt(stored.secretCiphertext, userId), stored.lastUsedStep) : null;
+    // TotpService.verify refuses anything but six ASCII digits before any work.
+    const step = await this.totp.verify(code, this.cipher.decrypt(stored.secretCiphertext, userId), stored.lastUsedStep);
     if (step !== null && (await this.store.claimStep(userId, step, TOTP_MAX_CONSECUTIVE_FAILURES))) {
       this.record(userId, true, 'totp', purpose);
       return 'accepted';
@@ -80,11 +80,8 @@ export class SecondFactorVerifier {
    */
   async verifyRecoveryCode(userId: string, code: string): Promise<boolean> {
     await this.attempts.consume(userId);
-    let accepted = false;
-    if (code.length <= MAX_CODE_LENGTH) {
-      const hash = this.hashOrUndefined(code);
-      accepted = hash !== undefined && (await this.store.useRecoveryCode(userId, hash));
-    }
+    const hash = this.hashOrUndefined(code); // undefined for anything that is not a recovery code's form
+    const accepted = hash !== undefined && (await this.store.useRecoveryCode(userId, hash));
     this.record(userId, accepted, 'recovery_code', 'sign_in');
     if (accepted) {
       await this.store.clearFailures(userId); // the user proved themselves: the authenticator works again

@@ -22,8 +22,6 @@ export interface TotpEnrollment {
   readonly otpauth_uri: string;
 }
 
-const MAX_CODE_LENGTH = 64;
-
 /**
  * Setting up and turning off a TOTP authenticator (RFC 6238), with confirmation: a set-up
  * counts only once the user proves the app produces codes (the first accepted code is
@@ -80,7 +78,7 @@ export class TotpEnrollmentService {
     const stored = await this.store.findTotp(userId);
     if (!stored) throw new SecondFactorError('enrollment_not_started');
     if (stored.confirmed) throw new SecondFactorError('mfa_already_enabled');
-    const step = code.length <= MAX_CODE_LENGTH ? await this.totp.verify(code, this.cipher.decrypt(stored.secretCiphertext, userId), null) : null;
+    const step = await this.totp.verify(code, this.cipher.decrypt(stored.secretCiphertext, userId), null);
     if (step === null) {
       this.audit.record({ type: 'mfa.verify.failed', outcome: 'failure', ...self(userId), details: { method: 'totp', purpose: 'enrollment' } });
       throw new SecondFactorError('invalid_code');

@@ -1,9 +1,10 @@
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectAppConfig, type AppConfig } from '@authkit/config';
 import { AuthorizationPageError } from '../authorize/authorization-errors';
 import { KeyEncryptionKey } from '../crypto/kek.token';
 import { readCookie, serializeCookie } from '../sessions/session-cookie';
+import { deriveKey } from '../crypto/derived-key';
 
 const BINDING_BYTES = 32; // 256 bits of randomness in the browser's CSRF cookie
 const BINDING_VALUE = /^[A-Za-z0-9_-]{43}$/; // 32 bytes in base64url
@@ -32,7 +33,7 @@ export class CsrfTokens {
     @InjectAppConfig() private readonly config: AppConfig,
     @Inject(KeyEncryptionKey) kek: Buffer,
   ) {
-    this.key = Buffer.from(hkdfSync('sha256', kek, Buffer.alloc(0), 'authkit auth-server csrf v1', 32));
+    this.key = deriveKey(kek, 'authkit auth-server csrf v1');
     this.cookieName = config.issuer.startsWith('https:') ? '__Host-auth_csrf' : 'auth_csrf';
   }
 

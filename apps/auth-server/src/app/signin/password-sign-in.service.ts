@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '@authkit/audit';
 import { InjectAppConfig, type AppConfig } from '@authkit/config';
@@ -9,6 +9,7 @@ import { SessionService } from '../sessions/session.service';
 import { UserService } from '../users/user.service';
 import type { UserEntity } from '../users/user.entity';
 import type { SignedInUser } from './signed-in-user';
+import { deriveKey } from '../crypto/derived-key';
 
 /** A successful sign-in: the new session, its user, and the `Set-Cookie` value that carries it. */
 export interface PasswordSignInResult extends SignedInUser {
@@ -48,7 +49,7 @@ export class PasswordSignIn {
     private readonly sessions: SessionService,
     private readonly audit: AuditService,
   ) {
-    this.accountKey = Buffer.from(hkdfSync('sha256', kek, Buffer.alloc(0), 'authkit auth-server audit account v1', 32));
+    this.accountKey = deriveKey(kek, 'authkit auth-server audit account v1');
   }
 
   /**
